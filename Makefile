@@ -1,0 +1,33 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   - the main job
+#   make test   - install and run the tests
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Numba's compiled kernels are cached outside the clone so they survive between runs.
+export NUMBA_CACHE_DIR ?= $(HOME)/.cache/toposeg/numba
+
+.PHONY: setup demo test test-all bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	touch $@
+
+demo: setup
+	$(BIN)/toposeg demo
+
+test: setup
+	$(BIN)/python -m pytest -n 2 -m "not slow" -q
+
+test-all: setup
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: setup
+	$(BIN)/python benchmarks/bench_persistence.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info

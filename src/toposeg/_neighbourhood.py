@@ -1,0 +1,180 @@
+"""Topological numbers of a pixel's or voxel's neighbourhood, as bit masks.
+
+A 2D neighbourhood is the ring of 8 pixels around a centre, stored as an 8-bit mask in the
+cyclic order of :data:`RING_2D` (starting at the upper-left corner, clockwise). A 3D
+neighbourhood is the 3x3x3 cube around a centre voxel, stored as a 27-bit mask whose bit
+``9 * (dz + 1) + 3 * (dy + 1) + (dx + 1)`` is the voxel at offset ``(dz, dy, dx)``; the centre
+bit (13) is never set.
+
+The counts here are the topological numbers of digital topology (Bertrand and Malandain):
+the number of connected components of the neighbourhood set that touch the centre, for
+4/8-adjacency in 2D and 6/26-adjacency in 3D. The 2D counts come from 256-entry tables; the
+3D counts flood a component by shifting the whole 27-bit mask, one adjacency step at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toposeg._numba import kernel
+
+__all__ = [
+    "RING_2D",
+    "COUNT4",
+    "COUNT8",
+    "CUBE_OFFSETS",
+    "FACES6",
+    "NEIGHBOURS18",
+    "NEIGHBOURS26",
+    "count6",
+    "count26",
+    "split6",
+    "split26",
+]
+
+#: (dy, dx) offsets of the 8-neighbour ring, in cyclic order.
+RING_2D = np.array(
+    [(-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1)], dtype=np.int64
+)
+
+
+def _ring_counts() -> tuple[np.ndarray, np.ndarray]:
+    """Number of 4- and 8-components, touching the centre, of each of the 256 ring masks."""
+    count4 = np.zeros(256, dtype=np.int64)
+    count8 = np.zeros(256, dtype=np.int64)
+    for mask in range(256):
+        bits = [(mask >> k) & 1 for k in range(8)]
+        if all(bits):
+            count4[mask] = count8[mask] = 1
+            continue
+        # Components of a circular sequence: runs of set bits (consecutive ring positions are
+        # 4-adjacent). A run touches the centre in 4-adjacency iff it holds an edge pixel (odd
+        # position). In 8-adjacency two edge pixels next to one missing corner are also adjacent.
+        start = bits.index(0)
+        runs: list[list[int]] = []
+        for step in range(1, 9):
+            k = (start + step) % 8
+            if bits[k] and (not runs or not bits[(k - 1) % 8]):
+                runs.append([k])
+            elif bits[k]:
+                runs[-1].append(k)
+        count4[mask] = sum(any(k % 2 for k in run) for run in runs)
+        merged = len(runs)
+        for corner in (0, 2, 4, 6):
+            if not bits[corner] and bits[(corner - 1) % 8] and bits[(corner + 1) % 8]:
+                merged -= 1
+        count8[mask] = max(merged, 1) if runs else 0  # merging every run closes a cycle
+    return count4, count8
+
+
+#: ``COUNT4[mask]``: number of 4-components of the ring pixels in ``mask`` that are 4-adjacent
+#: to the centre (the topological number T4).
+#: ``COUNT8[mask]``: number of 8-components of the ring pixels in ``mask`` (T8).
+COUNT4, COUNT8 = _ring_counts()
+
+#: (dz, dy, dx) offset of each of the 27 bits of a cube mask.
+CUBE_OFFSETS = np.array(
+    [(dz, dy, dx) for dz in (-1, 0, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)], dtype=np.int64
+)
+_order = np.abs(CUBE_OFFSETS).sum(axis=1)
+#: Bits of the 6 face neighbours, of the 18 face and edge neighbours, of all 26 neighbours.
+FACES6 = int(sum(1 << b for b in range(27) if _order[b] == 1))
+NEIGHBOURS18 = int(sum(1 << b for b in range(27) if 1 <= _order[b] <= 2))
+NEIGHBOURS26 = int(sum(1 << b for b in range(27) if _order[b] >= 1))
+del _order
+
+_X_LOW = sum(1 << b for b in range(27) if b % 3 == 0)
+_X_HIGH = sum(1 << b for b in range(27) if b % 3 == 2)
+_Y_LOW = sum(1 << b for b in range(27) if (b // 3) % 3 == 0)
+_Y_HIGH = sum(1 << b for b in range(27) if (b // 3) % 3 == 2)
+_Z_LOW = sum(1 << b for b in range(27) if b // 9 == 0)
+_Z_HIGH = sum(1 << b for b in range(27) if b // 9 == 2)
+
+
+@kernel
+def _step6(s: int) -> int:
+    return (
+        s
+        | ((s & ~_X_HIGH) << 1)
+        | ((s & ~_X_LOW) >> 1)
+        | ((s & ~_Y_HIGH) << 3)
+        | ((s & ~_Y_LOW) >> 3)
+        | ((s & ~_Z_HIGH) << 9)
+        | ((s & ~_Z_LOW) >> 9)
+    )
+
+
+@kernel
+def _step26(s: int) -> int:
+    s = s | ((s & ~_X_HIGH) << 1) | ((s & ~_X_LOW) >> 1)
+    s = s | ((s & ~_Y_HIGH) << 3) | ((s & ~_Y_LOW) >> 3)
+    return s | ((s & ~_Z_HIGH) << 9) | ((s & ~_Z_LOW) >> 9)
+
+
+@kernel
+def _flood6(seed: int, inside: int) -> int:
+    component = seed
+    while True:
+        grown = _step6(component) & inside
+        if grown == component:
+            return component
+        component = grown
+
+
+@kernel
+def _flood26(seed: int, inside: int) -> int:
+    component = seed
+    while True:
+        grown = _step26(component) & inside
+        if grown == component:
+            return component
+        component = grown
+
+
+@kernel
+def count6(mask: int) -> int:
+    """T6: number of 6-components of ``mask`` within the 18-neighbourhood that hold a face
+    neighbour of the centre."""
+    inside = mask & NEIGHBOURS18
+    faces = inside & FACES6
+    count = 0
+    while faces:
+        component = _flood6(faces & -faces, inside)
+        faces &= ~component
+        count += 1
+    return count
+
+
+@kernel
+def count26(mask: int) -> int:
+    """T26: number of 26-components of ``mask`` within the 26-neighbourhood."""
+    inside = mask & NEIGHBOURS26
+    count = 0
+    while inside:
+        component = _flood26(inside & -inside, inside)
+        inside &= ~component
+        count += 1
+    return count
+
+
+@kernel
+def split6(mask: int) -> bool:
+    """Whether the face neighbours in ``mask`` fall into two or more groups joined by 6-paths
+    through ``mask`` (anywhere in the 26-neighbourhood).
+
+    ``False`` guarantees that all face neighbours in ``mask`` are connected to each other.
+    """
+    faces = mask & FACES6
+    if faces & (faces - 1) == 0:
+        return False
+    component = _flood6(faces & -faces, mask & NEIGHBOURS26)
+    return faces & ~component != 0
+
+
+@kernel
+def split26(mask: int) -> bool:
+    """Whether the voxels in ``mask`` fall into two or more 26-components."""
+    inside = mask & NEIGHBOURS26
+    if inside & (inside - 1) == 0:
+        return False
+    return _flood26(inside & -inside, inside) != inside

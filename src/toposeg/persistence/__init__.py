@@ -1,0 +1,13 @@
+"""Cubical persistent homology of 2D images and 3D volumes (the engine under every loss)."""
+
+from toposeg.persistence.betti import betti_numbers
+from toposeg.persistence.cubical import cubical_persistence, cubical_persistence_batch
+from toposeg.persistence.result import EssentialClasses, PersistenceResult
+
+__all__ = [
+    "EssentialClasses",
+    "PersistenceResult",
+    "betti_numbers",
+    "cubical_persistence",
+    "cubical_persistence_batch",
+]

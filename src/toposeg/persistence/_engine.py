@@ -1,0 +1,171 @@
+"""Sublevel persistence pairs of a 2D or 3D array: the passes of the engine, put together.
+
+Everything here works on a float64 array ``g`` filtered by sublevel sets and returns flat
+indices into ``g``; :mod:`.cubical` turns user input into ``g`` and the pairs into a result.
+
+* Dimension 0: steepest-descent basins, merged at saddles by the elder rule (:mod:`._basins`,
+  :mod:`._merge`).
+* Dimension ``ndim - 1``: the same on the complement, in decreasing order, with the outside of
+  the image as the eldest component (Alexander duality).
+* Dimension 1 in 3D: cohomology with clearing and apparent pairs (:mod:`._cohomology`). For the
+  T-construction it is computed, by Alexander duality, on the V-construction of ``-g``
+  surrounded by the outside, with births and deaths exchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toposeg.persistence._basins import classify_2d, classify_3d, resolve_roots
+from toposeg.persistence._cohomology import mark_first_edges, reduce_dim1
+from toposeg.persistence._merge import merge_at_saddles
+
+__all__ = ["filtration_order", "sublevel_pairs"]
+
+_FACE_BITS = (4, 10, 12, 14, 16, 22)  # -z, -y, -x, +x, +y, +z: face neighbours in bit order
+
+
+def filtration_order(values: np.ndarray) -> np.ndarray:
+    """Indices that sort a flat float64 array by ``(value, index)``.
+
+    Values that are exact in float32 are sorted as packed 64-bit keys (value bits above the
+    index), which is several times faster than a stable argsort.
+    """
+    n = values.shape[0]
+    single = values.astype(np.float32)
+    if n < 2**32 and np.array_equal(single, values):
+        bits = (single + np.float32(0.0)).view(np.uint32).astype(np.uint64)  # -0.0 -> +0.0
+        sign = np.uint64(0x80000000)
+        ordered = np.where(bits & sign, ~bits & np.uint64(0xFFFFFFFF), bits | sign)
+        keys = (ordered << np.uint64(32)) | np.arange(n, dtype=np.uint64)
+        keys.sort()
+        return (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    return np.argsort(values + 0.0, kind="stable")
+
+
+def _offsets(shape: tuple[int, ...], full: bool) -> np.ndarray:
+    """Flat offsets of the 4/6 (``full=False``) or 8/26 neighbours in an array of ``shape``,
+    in increasing order."""
+    strides = np.cumprod((1,) + shape[::-1][:-1])[::-1]
+    steps = np.stack(np.meshgrid(*[(-1, 0, 1)] * len(shape), indexing="ij"), -1).reshape(-1, len(shape))
+    order = np.abs(steps).sum(axis=1)
+    keep = (order >= 1) if full else (order == 1)
+    return (steps[keep] @ strides).astype(np.int64)
+
+
+def _sorted_saddles(gp: np.ndarray, saddles: np.ndarray) -> np.ndarray:
+    return saddles[filtration_order(gp[saddles])]
+
+
+def _merge(gp, saddles, offsets, pointer, descending):
+    """Basins from ``pointer``, merged at ``saddles``: (younger roots, saddles, merge edges)."""
+    root = np.full(gp.shape[0], -1, dtype=np.int64)
+    resolve_roots(pointer, root)
+    n_roots = int(np.count_nonzero(pointer < 0))
+    parent = np.arange(gp.shape[0], dtype=np.int64)
+    younger = np.empty(n_roots, dtype=np.int64)
+    killer = np.empty(n_roots, dtype=np.int64)
+    merges = np.empty((n_roots, 2), dtype=np.int64)
+    n_pairs, n_merges = merge_at_saddles(
+        gp, saddles, offsets, root, parent, descending, younger, killer, merges
+    )
+    return younger[:n_pairs], killer[:n_pairs], merges[:n_merges]
+
+
+def _unpad(index: np.ndarray, padded_shape: tuple[int, ...], margin: int = 1) -> np.ndarray:
+    coords = np.unravel_index(index, padded_shape)
+    shape = tuple(s - 2 * margin for s in padded_shape)
+    return np.ravel_multi_index(tuple(c - margin for c in coords), shape).astype(np.int64)
+
+
+def sublevel_pairs(g: np.ndarray, eight: bool) -> tuple[list[np.ndarray], int]:
+    """Persistence pairs of the sublevel filtration of ``g`` (2D or 3D, float64, finite).
+
+    ``eight`` selects the T-construction (8/26-connected sublevel sets). Returns, for each
+    dimension, an ``(n, 2)`` array of flat ``(birth, death)`` indices into ``g`` (pairs of zero
+    persistence dropped), and the flat index of the birth of the essential class.
+    """
+    gp = np.pad(g + 0.0, 1, constant_values=np.inf)
+    padded = gp.shape
+    gp = gp.ravel()
+    n = gp.shape[0]
+    down = np.full(n, -1, dtype=np.int64)
+    up = np.full(n, -1, dtype=np.int64)
+    frame = np.ones(padded, dtype=bool)
+    frame[(slice(1, -1),) * g.ndim] = False
+    up[frame.ravel()] = 0  # the whole outside is one basin, rooted at cell 0
+    up[0] = -1
+    low_saddles = np.empty(n, dtype=np.int64)
+    up_saddles = np.empty(n, dtype=np.int64)
+    if g.ndim == 2:
+        n_low, n_up = classify_2d(gp, g.shape[0], g.shape[1], eight, down, up, low_saddles, up_saddles)
+    else:
+        n_low, n_up = classify_3d(gp, *g.shape, eight, down, up, low_saddles, up_saddles)
+    low_offsets = _offsets(padded, full=eight)
+    up_offsets = _offsets(padded, full=not eight)
+
+    saddles = _sorted_saddles(gp, low_saddles[:n_low])
+    minima, killers, low_merges = _merge(gp, saddles, low_offsets, down, descending=False)
+    saddles = _sorted_saddles(gp, up_saddles[:n_up])[::-1]
+    maxima, creators, up_merges = _merge(gp, saddles, up_offsets, up, descending=True)
+
+    pairs = [np.stack([minima, killers], axis=1)]
+    if g.ndim == 3:
+        pairs.append(_dim1_3d(g, gp, padded, eight, low_merges, up_merges))
+    pairs.append(np.stack([creators, maxima], axis=1))
+    pairs = [_unpad(p.reshape(-1), padded).reshape(-1, 2) for p in pairs]
+    return pairs, int(np.argmin(g))
+
+
+def _dim1_3d(g, gp, padded, eight, low_merges, up_merges) -> np.ndarray:
+    """Dimension-1 pairs of a 3D volume, as padded ``(birth, death)`` indices."""
+    order = filtration_order(g.ravel())
+    if not eight:
+        rank = np.empty(g.size, dtype=np.int64)
+        rank[order] = np.arange(g.size)
+        rank = np.pad(rank.reshape(g.shape), 1, constant_values=-1)
+        edges = low_merges
+        margin = 1
+    else:
+        # V-construction of -g inside its frame (the outside, entering first), itself padded
+        # with nonexistent vertices: ranks are reversed and the frame comes before everything.
+        frame = np.ones(padded, dtype=bool)
+        frame[(slice(1, -1),) * 3] = False
+        n_frame = int(frame.sum())
+        inner = np.empty(g.size, dtype=np.int64)
+        inner[order] = n_frame + g.size - 1 - np.arange(g.size)
+        rank = np.empty(padded, dtype=np.int64)
+        rank[frame] = np.arange(n_frame)
+        rank[1:-1, 1:-1, 1:-1] = inner.reshape(g.shape)
+        rank = np.pad(rank, 1, constant_values=-1)
+        edges = _shift(up_merges, padded, rank.shape)
+        margin = 2
+    shape = rank.shape
+    rank = rank.ravel()
+    negative = np.zeros(rank.shape[0] * 3, dtype=bool)
+    inner_shape = tuple(s - 2 for s in shape)
+    strides = np.array([shape[1] * shape[2], shape[2], 1], dtype=np.int64)
+    mark_first_edges(rank, *inner_shape, strides, negative)
+    if len(edges):
+        delta = np.abs(edges[:, 1] - edges[:, 0])
+        axis = np.searchsorted(-strides, -delta)
+        negative[np.minimum(edges[:, 0], edges[:, 1]) * 3 + axis] = True
+    birth_keys, death_keys = reduce_dim1(rank, *inner_shape, negative)
+    vertex = np.empty(rank.shape[0], dtype=np.int64)
+    valid = rank >= 0
+    vertex[rank[valid]] = np.flatnonzero(valid)
+    births = vertex[birth_keys >> 5]
+    deaths = vertex[death_keys >> 5]
+    if eight:
+        births, deaths = deaths, births
+    births = _shift(births, shape, padded)
+    deaths = _shift(deaths, shape, padded)
+    keep = gp[births] != gp[deaths]
+    return np.stack([births[keep], deaths[keep]], axis=1)
+
+
+def _shift(index: np.ndarray, source: tuple[int, ...], target: tuple[int, ...]) -> np.ndarray:
+    """Map flat indices between two centred paddings of the same volume."""
+    margin = (source[0] - target[0]) // 2
+    coords = np.unravel_index(np.asarray(index), source)
+    return np.ravel_multi_index(tuple(c - margin for c in coords), target).astype(np.int64)
