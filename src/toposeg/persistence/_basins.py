@@ -10,9 +10,10 @@ Pixels are totally ordered by ``(g, index)``. For each pixel the kernels find
   groups: only such a pixel can merge sublevel components (a dim-0 saddle candidate);
 * whether its *upper* neighbours (in the dual connectivity, frame included) fall into two or
   more local groups: only such a pixel can merge complement components (a dual saddle);
-* a steepest lower neighbour and a steepest upper neighbour. Following steepest pointers leads
-  every pixel to the minimum (maximum) of its basin inside its own sublevel (superlevel) set,
-  so components need only be merged at saddles.
+* a lower and an upper neighbour. Following these pointers, values strictly decrease
+  (increase), so every pixel reaches a minimum (maximum, or the frame) inside its own
+  sublevel (superlevel) set: the root of its basin. The pointer arrays are union-find forests
+  (a root points to itself), and components need only be merged at saddles.
 
 A pixel whose lower neighbours form one local group cannot change the number of components,
 because those neighbours are already connected through pixels below it.
@@ -22,8 +23,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._neighbourhood import COUNT4, COUNT8, split6, split26
+from toposeg._neighbourhood import COUNT4, COUNT8, FACES6, NEIGHBOURS26, split6, split26
 from toposeg._numba import kernel
+
+
+def _first_bits(keep: int) -> np.ndarray:
+    """For each 8-bit ring mask, the first set position among ``keep`` (-1 if none)."""
+    first = np.full(256, -1, dtype=np.int64)
+    for mask in range(256):
+        for k in range(8):
+            if (mask & keep) >> k & 1:
+                first[mask] = k
+                break
+    return first
+
+
+_FIRST_EDGE = _first_bits(0b10101010)  # 4-neighbours sit at the odd ring positions
+_FIRST_ANY = _first_bits(0b11111111)
+# 32-bit de Bruijn sequence: the index of the lowest set bit of v is
+# _DE_BRUIJN[((v & -v) * 0x077CB531 mod 2**32) >> 27].
+_DE_BRUIJN = np.array(
+    [0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
+     31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9],
+    dtype=np.int64,
+)
+
+
+@kernel
+def _lowest_bit(v):
+    return _DE_BRUIJN[(((v & -v) * 0x077CB531) & 0xFFFFFFFF) >> 27]
 
 
 @kernel
@@ -31,54 +59,51 @@ def classify_2d(g, height, width, eight_connected, down, up, low_saddles, up_sad
     """Fill ``down``/``up`` pointers and saddle lists for a padded 2D image.
 
     ``g`` has shape ``(height + 2) * (width + 2)``. ``eight_connected`` selects the
-    T-construction (8-connected sublevel sets, 4-connected complement). Returns the numbers of
-    dim-0 and dual saddle candidates written to ``low_saddles`` and ``up_saddles``.
+    T-construction (8-connected sublevel sets, 4-connected complement). The pointer of a pixel
+    is its first lower (upper) neighbour in ring order, itself at a minimum (maximum). Saddle
+    candidates are written to ``low_saddles``/``up_saddles`` as ``(p << 27) | mask``, the mask
+    marking the lower (upper) neighbours. Returns the numbers of dim-0 and dual saddle
+    candidates, of minima and of maxima.
     """
     stride = width + 2
     ring = np.array(
         [-stride - 1, -stride, -stride + 1, 1, stride + 1, stride, stride - 1, -1], dtype=np.int64
     )
+    low_count = COUNT8 if eight_connected else COUNT4
+    up_count = COUNT4 if eight_connected else COUNT8
+    low_first = _FIRST_ANY if eight_connected else _FIRST_EDGE
+    up_first = _FIRST_EDGE if eight_connected else _FIRST_ANY
     n_low = 0
     n_up = 0
+    n_min = 0
+    n_max = 0
     for i in range(1, height + 1):
-        for j in range(1, width + 1):
-            p = i * stride + j
-            value = g[p]
-            low = 0
-            for k in range(8):
-                neighbour = g[p + ring[k]]
-                # Ties go to the smaller index: the first three ring positions and the last
-                # precede p in C order.
-                if neighbour < value or (neighbour == value and (k < 3 or k == 7)):
-                    low |= 1 << k
+        row = i * stride
+        for p in range(row + 1, row + width + 1):
+            v = g[p]
+            # Ties go to the smaller index: ring positions 0, 1, 2 and 7 precede p.
+            low = (
+                (g[p - stride - 1] <= v)
+                | ((g[p - stride] <= v) << 1)
+                | ((g[p - stride + 1] <= v) << 2)
+                | ((g[p + 1] < v) << 3)
+                | ((g[p + stride + 1] < v) << 4)
+                | ((g[p + stride] < v) << 5)
+                | ((g[p + stride - 1] < v) << 6)
+                | ((g[p - 1] <= v) << 7)
+            )
             high = ~low & 255
-            if eight_connected:
-                low_groups = COUNT8[low]
-                up_groups = COUNT4[high]
-            else:
-                low_groups = COUNT4[low]
-                up_groups = COUNT8[high]
-            best_low = -1
-            best_up = -1
-            for k in range(8):
-                q = p + ring[k]
-                edge = k & 1
-                if (low >> k) & 1:
-                    if eight_connected or edge:
-                        if best_low < 0 or g[q] < g[best_low] or (g[q] == g[best_low] and q < best_low):
-                            best_low = q
-                elif (not eight_connected) or edge:
-                    if best_up < 0 or g[q] > g[best_up] or (g[q] == g[best_up] and q > best_up):
-                        best_up = q
-            down[p] = best_low
-            up[p] = best_up
-            if low_groups >= 2:
-                low_saddles[n_low] = p
-                n_low += 1
-            if up_groups >= 2:
-                up_saddles[n_up] = p
-                n_up += 1
-    return n_low, n_up
+            k = low_first[low]
+            down[p] = p + ring[k] if k >= 0 else p
+            n_min += k < 0
+            k = up_first[high]
+            up[p] = p + ring[k] if k >= 0 else p
+            n_max += k < 0
+            low_saddles[n_low] = (p << 27) | low
+            n_low += low_count[low] >= 2
+            up_saddles[n_up] = (p << 27) | high
+            n_up += up_count[high] >= 2
+    return n_low, n_up, n_min, n_max
 
 
 @kernel
@@ -87,77 +112,44 @@ def classify_3d(g, depth, height, width, twenty_six, down, up, low_saddles, up_s
 
     ``twenty_six`` selects the T-construction (26-connected sublevel sets, 6-connected
     complement); otherwise sublevel sets are 6-connected and the complement 26-connected.
+    Masks of saddle candidates have one bit per position of the 3x3x3 cube.
     """
     sy = width + 2
     sz = (height + 2) * sy
     cube = np.empty(27, dtype=np.int64)
-    face = np.zeros(27, dtype=np.bool_)
     for b in range(27):
-        dz = b // 9 - 1
-        dy = (b // 3) % 3 - 1
-        dx = b % 3 - 1
-        cube[b] = dz * sz + dy * sy + dx
-        face[b] = abs(dz) + abs(dy) + abs(dx) == 1
+        cube[b] = (b // 9 - 1) * sz + ((b // 3) % 3 - 1) * sy + (b % 3 - 1)
+    low_keep = NEIGHBOURS26 if twenty_six else FACES6
+    up_keep = FACES6 if twenty_six else NEIGHBOURS26
     n_low = 0
     n_up = 0
+    n_min = 0
+    n_max = 0
     for z in range(1, depth + 1):
         for y in range(1, height + 1):
-            for x in range(1, width + 1):
-                p = z * sz + y * sy + x
-                value = g[p]
+            row = z * sz + y * sy
+            for p in range(row + 1, row + width + 1):
+                v = g[p]
                 low = 0
-                for b in range(27):
-                    if b == 13:
-                        continue
-                    neighbour = g[p + cube[b]]
-                    if neighbour < value or (neighbour == value and b < 13):
-                        low |= 1 << b
-                high = ~low & 0x7FFFFFF & ~(1 << 13)
+                for b in range(13):  # these neighbours precede p: ties count as lower
+                    low |= np.int64(g[p + cube[b]] <= v) << b
+                for b in range(14, 27):
+                    low |= np.int64(g[p + cube[b]] < v) << b
+                high = ~low & NEIGHBOURS26
+                candidates = low & low_keep
+                down[p] = p + cube[_lowest_bit(candidates)] if candidates else p
+                n_min += candidates == 0
+                candidates = high & up_keep
+                up[p] = p + cube[_lowest_bit(candidates)] if candidates else p
+                n_max += candidates == 0
                 if twenty_six:
                     low_split = split26(low)
                     up_split = split6(high)
                 else:
                     low_split = split6(low)
                     up_split = split26(high)
-                best_low = -1
-                best_up = -1
-                for b in range(27):
-                    if b == 13:
-                        continue
-                    q = p + cube[b]
-                    if (low >> b) & 1:
-                        if twenty_six or face[b]:
-                            if best_low < 0 or g[q] < g[best_low] or (g[q] == g[best_low] and q < best_low):
-                                best_low = q
-                    elif (not twenty_six) or face[b]:
-                        if best_up < 0 or g[q] > g[best_up] or (g[q] == g[best_up] and q > best_up):
-                            best_up = q
-                down[p] = best_low
-                up[p] = best_up
-                if low_split:
-                    low_saddles[n_low] = p
-                    n_low += 1
-                if up_split:
-                    up_saddles[n_up] = p
-                    n_up += 1
-    return n_low, n_up
-
-
-@kernel
-def resolve_roots(pointer, root):
-    """Follow ``pointer`` (``-1`` marks a root) from every cell; write each cell's root."""
-    n = pointer.shape[0]
-    stack = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        if root[i] >= 0:
-            continue
-        top = 0
-        j = i
-        while root[j] < 0 and pointer[j] >= 0:
-            stack[top] = j
-            top += 1
-            j = pointer[j]
-        r = root[j] if root[j] >= 0 else j
-        root[j] = r
-        for k in range(top):
-            root[stack[k]] = r
+                low_saddles[n_low] = (p << 27) | low
+                n_low += low_split
+                up_saddles[n_up] = (p << 27) | high
+                n_up += up_split
+    return n_low, n_up, n_min, n_max

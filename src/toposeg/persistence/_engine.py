@@ -7,7 +7,7 @@ indices into ``g``; :mod:`.cubical` turns user input into ``g`` and the pairs in
   :mod:`._merge`).
 * Dimension ``ndim - 1``: the same on the complement, in decreasing order, with the outside of
   the image as the eldest component (Alexander duality).
-* Dimension 1 in 3D: cohomology with clearing and apparent pairs (:mod:`._cohomology`). For the
+* Dimension 1 in 3D: a reduction with clearing and apparent pairs (:mod:`._cohomology`). For the
   T-construction it is computed, by Alexander duality, on the V-construction of ``-g``
   surrounded by the outside, with births and deaths exchanged.
 """
@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg.persistence._basins import classify_2d, classify_3d, resolve_roots
-from toposeg.persistence._cohomology import mark_first_edges, reduce_dim1
+from toposeg._neighbourhood import CUBE_OFFSETS, RING_2D
+from toposeg.persistence._basins import classify_2d, classify_3d
+from toposeg.persistence._reduction import SEC, reduce_dim1
 from toposeg.persistence._merge import merge_at_saddles
 
 __all__ = ["filtration_order", "sublevel_pairs"]
 
-_FACE_BITS = (4, 10, 12, 14, 16, 22)  # -z, -y, -x, +x, +y, +z: face neighbours in bit order
 
 
 def filtration_order(values: np.ndarray) -> np.ndarray:
@@ -43,39 +43,42 @@ def filtration_order(values: np.ndarray) -> np.ndarray:
     return np.argsort(values + 0.0, kind="stable")
 
 
-def _offsets(shape: tuple[int, ...], full: bool) -> np.ndarray:
-    """Flat offsets of the 4/6 (``full=False``) or 8/26 neighbours in an array of ``shape``,
-    in increasing order."""
+def _neighbours(shape: tuple[int, ...], full: bool) -> np.ndarray:
+    """Flat offset in an array of ``shape`` of each bit of a neighbourhood mask (the 2D ring or
+    the 3D cube of :mod:`toposeg._neighbourhood`), 0 for the bits outside the 4/6
+    (``full=False``) or 8/26 neighbourhood."""
+    if len(shape) == 2:
+        steps = RING_2D
+    else:
+        steps = CUBE_OFFSETS
     strides = np.cumprod((1,) + shape[::-1][:-1])[::-1]
-    steps = np.stack(np.meshgrid(*[(-1, 0, 1)] * len(shape), indexing="ij"), -1).reshape(-1, len(shape))
-    order = np.abs(steps).sum(axis=1)
-    keep = (order >= 1) if full else (order == 1)
-    return (steps[keep] @ strides).astype(np.int64)
+    offsets = steps @ strides
+    if not full:
+        offsets[np.abs(steps).sum(axis=1) != 1] = 0
+    return offsets.astype(np.int64)
 
 
 def _sorted_saddles(gp: np.ndarray, saddles: np.ndarray) -> np.ndarray:
-    return saddles[filtration_order(gp[saddles])]
+    return saddles[filtration_order(gp[saddles >> 27])]
 
 
-def _merge(gp, saddles, offsets, pointer, descending):
-    """Basins from ``pointer``, merged at ``saddles``: (younger roots, saddles, merge edges)."""
-    root = np.full(gp.shape[0], -1, dtype=np.int64)
-    resolve_roots(pointer, root)
-    n_roots = int(np.count_nonzero(pointer < 0))
-    parent = np.arange(gp.shape[0], dtype=np.int64)
+def _merge(gp, saddles, offsets, pointer, descending, n_roots):
+    """Basins of ``pointer``, merged at ``saddles``: (younger roots, their saddles)."""
     younger = np.empty(n_roots, dtype=np.int64)
     killer = np.empty(n_roots, dtype=np.int64)
-    merges = np.empty((n_roots, 2), dtype=np.int64)
-    n_pairs, n_merges = merge_at_saddles(
-        gp, saddles, offsets, root, parent, descending, younger, killer, merges
-    )
-    return younger[:n_pairs], killer[:n_pairs], merges[:n_merges]
+    n_pairs = merge_at_saddles(gp, saddles, offsets, pointer, descending, younger, killer)
+    return younger[:n_pairs], killer[:n_pairs]
 
 
-def _unpad(index: np.ndarray, padded_shape: tuple[int, ...], margin: int = 1) -> np.ndarray:
-    coords = np.unravel_index(index, padded_shape)
-    shape = tuple(s - 2 * margin for s in padded_shape)
-    return np.ravel_multi_index(tuple(c - margin for c in coords), shape).astype(np.int64)
+def _unpad(index: np.ndarray, padded: tuple[int, ...]) -> np.ndarray:
+    """Flat indices of a one-pixel-padded array, as flat indices of the array inside."""
+    out = np.zeros_like(index)
+    stride = 1
+    for size in padded[::-1]:
+        out += (index % size - 1) * stride
+        index = index // size
+        stride *= size - 2
+    return out
 
 
 def sublevel_pairs(g: np.ndarray, eight: bool) -> tuple[list[np.ndarray], int]:
@@ -89,43 +92,35 @@ def sublevel_pairs(g: np.ndarray, eight: bool) -> tuple[list[np.ndarray], int]:
     padded = gp.shape
     gp = gp.ravel()
     n = gp.shape[0]
-    down = np.full(n, -1, dtype=np.int64)
-    up = np.full(n, -1, dtype=np.int64)
-    frame = np.ones(padded, dtype=bool)
-    frame[(slice(1, -1),) * g.ndim] = False
-    up[frame.ravel()] = 0  # the whole outside is one basin, rooted at cell 0
-    up[0] = -1
+    down = np.empty(n, dtype=np.int32)
+    up = np.zeros(n, dtype=np.int32)  # the whole outside is one basin, rooted at cell 0
     low_saddles = np.empty(n, dtype=np.int64)
     up_saddles = np.empty(n, dtype=np.int64)
-    if g.ndim == 2:
-        n_low, n_up = classify_2d(gp, g.shape[0], g.shape[1], eight, down, up, low_saddles, up_saddles)
-    else:
-        n_low, n_up = classify_3d(gp, *g.shape, eight, down, up, low_saddles, up_saddles)
-    low_offsets = _offsets(padded, full=eight)
-    up_offsets = _offsets(padded, full=not eight)
+    classify = classify_2d if g.ndim == 2 else classify_3d
+    n_low, n_up, n_min, n_max = classify(gp, *g.shape, eight, down, up, low_saddles, up_saddles)
+    low_offsets = _neighbours(padded, full=eight)
+    up_offsets = _neighbours(padded, full=not eight)
 
     saddles = _sorted_saddles(gp, low_saddles[:n_low])
-    minima, killers, low_merges = _merge(gp, saddles, low_offsets, down, descending=False)
+    minima, killers = _merge(gp, saddles, low_offsets, down, False, n_min)
     saddles = _sorted_saddles(gp, up_saddles[:n_up])[::-1]
-    maxima, creators, up_merges = _merge(gp, saddles, up_offsets, up, descending=True)
+    maxima, creators = _merge(gp, saddles, up_offsets, up, True, n_max + 1)
 
     pairs = [np.stack([minima, killers], axis=1)]
     if g.ndim == 3:
-        pairs.append(_dim1_3d(g, gp, padded, eight, low_merges, up_merges))
+        pairs.append(_dim1_3d(g, gp, padded, eight))
     pairs.append(np.stack([creators, maxima], axis=1))
-    pairs = [_unpad(p.reshape(-1), padded).reshape(-1, 2) for p in pairs]
+    pairs = [_unpad(p, padded) for p in pairs]
     return pairs, int(np.argmin(g))
 
 
-def _dim1_3d(g, gp, padded, eight, low_merges, up_merges) -> np.ndarray:
+def _dim1_3d(g: np.ndarray, gp: np.ndarray, padded: tuple[int, ...], eight: bool) -> np.ndarray:
     """Dimension-1 pairs of a 3D volume, as padded ``(birth, death)`` indices."""
     order = filtration_order(g.ravel())
     if not eight:
         rank = np.empty(g.size, dtype=np.int64)
         rank[order] = np.arange(g.size)
         rank = np.pad(rank.reshape(g.shape), 1, constant_values=-1)
-        edges = low_merges
-        margin = 1
     else:
         # V-construction of -g inside its frame (the outside, entering first), itself padded
         # with nonexistent vertices: ranks are reversed and the frame comes before everything.
@@ -138,19 +133,9 @@ def _dim1_3d(g, gp, padded, eight, low_merges, up_merges) -> np.ndarray:
         rank[frame] = np.arange(n_frame)
         rank[1:-1, 1:-1, 1:-1] = inner.reshape(g.shape)
         rank = np.pad(rank, 1, constant_values=-1)
-        edges = _shift(up_merges, padded, rank.shape)
-        margin = 2
     shape = rank.shape
     rank = rank.ravel()
-    negative = np.zeros(rank.shape[0] * 3, dtype=bool)
-    inner_shape = tuple(s - 2 for s in shape)
-    strides = np.array([shape[1] * shape[2], shape[2], 1], dtype=np.int64)
-    mark_first_edges(rank, *inner_shape, strides, negative)
-    if len(edges):
-        delta = np.abs(edges[:, 1] - edges[:, 0])
-        axis = np.searchsorted(-strides, -delta)
-        negative[np.minimum(edges[:, 0], edges[:, 1]) * 3 + axis] = True
-    birth_keys, death_keys = reduce_dim1(rank, *inner_shape, negative)
+    birth_keys, death_keys = reduce_dim1(rank, *(s - 2 for s in shape), SEC)
     vertex = np.empty(rank.shape[0], dtype=np.int64)
     valid = rank >= 0
     vertex[rank[valid]] = np.flatnonzero(valid)

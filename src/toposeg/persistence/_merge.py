@@ -1,9 +1,10 @@
 """Elder-rule merging of basins at saddles: the pairs of dimension 0 and of the dual dimension.
 
-After :mod:`._basins`, every pixel knows the root of its basin (a local minimum, or in the dual
-pass a local maximum or the frame). Components can only merge at saddle candidates, so a
-union-find over basin roots, visited saddle by saddle in filtration order, gives every pair:
-when components meet at a saddle, all but the eldest die there (the elder rule).
+After :mod:`._basins`, every pixel points to a neighbour below it (above it, in the dual pass),
+and roots point to themselves: a union-find forest whose trees are basins. Components can only
+merge at saddle candidates, so linking roots, saddle by saddle in filtration order, gives every
+pair: when components meet at a saddle, all but the eldest die there (the elder rule). The
+root of a tree is always the eldest extremum of its component.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def find(parent, x):
 
 
 @kernel
-def merge_at_saddles(g, saddles, offsets, root, parent, descending, younger, killer, merges):
+def merge_at_saddles(g, saddles, neighbours, parent, descending, younger, killer):
     """Merge basins at ``saddles`` (sorted in filtration order) and record the pairs.
 
     Parameters
@@ -31,53 +32,42 @@ def merge_at_saddles(g, saddles, offsets, root, parent, descending, younger, kil
     g : (N,) float64
         Padded image (sublevel values, frame ``+inf``).
     saddles : (S,) int64
-        Saddle candidates, sorted by ``(g, index)``; descending for the dual pass.
-    offsets : (K,) int64
-        Flat offsets of the neighbours in the pass's connectivity.
-    root : (N,) int64
-        Basin root of every cell.
-    parent : (N,) int64
-        Union-find forest over roots (``parent[r] == r`` initially).
+        Saddle candidates ``(p << 27) | mask`` from :mod:`._basins`, sorted by ``(g, p)``;
+        descending for the dual pass. Bit ``k`` of the mask marks neighbour ``k`` as already
+        processed (below ``p``; above it in the dual pass).
+    neighbours : (K,) int64
+        Flat offset of each mask bit; 0 for the bits the pass's connectivity ignores.
+    parent : (N,) int32
+        Union-find forest: the pointers of :mod:`._basins`, compressed and linked in place.
     descending : bool
         ``False`` for sublevel components (the eldest has the smallest ``(g, index)``),
         ``True`` for complement components (the eldest has the largest).
-    younger, killer : (S * K,) int64
-        Output: the root of each dying component and the saddle where it dies; only pairs with
-        nonzero persistence (``g[root] != g[saddle]``) are written.
-    merges : (S * K, 2) int64
-        Output: ``(saddle, neighbour)`` for every neighbour whose component merged into the
-        saddle's after the first one (the merging edges, in ``offsets`` order).
+    younger, killer : (R,) int64
+        Output (``R`` at least the number of roots): the root of each dying component and the
+        saddle where it dies; only pairs with nonzero persistence (``g[root] != g[saddle]``).
 
     Returns
     -------
-    (int, int)
-        Number of pairs and number of merging edges written.
+    int
+        Number of pairs written.
     """
     n_pairs = 0
-    n_merges = 0
-    found = np.empty(offsets.shape[0], dtype=np.int64)
-    for s in saddles:
+    found = np.empty(neighbours.shape[0], dtype=np.int64)
+    for entry in saddles:
+        s = entry >> 27
+        mask = entry & 0x7FFFFFF
         value = g[s]
         m = 0
-        for off in offsets:
-            q = s + off
-            if descending:
-                processed = g[q] > value or (g[q] == value and q > s)
-            else:
-                processed = g[q] < value or (g[q] == value and q < s)
-            if not processed:
+        for k in range(neighbours.shape[0]):
+            if neighbours[k] == 0 or not (mask >> k) & 1:
                 continue
-            r = find(parent, root[q])
+            r = find(parent, s + neighbours[k])
             new = True
-            for k in range(m):
-                if found[k] == r:
+            for i in range(m):
+                if found[i] == r:
                     new = False
                     break
             if new:
-                if m > 0:
-                    merges[n_merges, 0] = s
-                    merges[n_merges, 1] = q
-                    n_merges += 1
                 found[m] = r
                 m += 1
         if m < 2:
@@ -100,4 +90,4 @@ def merge_at_saddles(g, saddles, offsets, root, parent, descending, younger, kil
                 younger[n_pairs] = r
                 killer[n_pairs] = s
                 n_pairs += 1
-    return n_pairs, n_merges
+    return n_pairs

@@ -59,7 +59,9 @@ def cubical_persistence(
     Notes
     -----
     Pixels are ordered by value and, among equal values, by flat index (for superlevel sets,
-    higher values come first). Pairs of zero persistence are not reported. The classes of
+    higher values come first). Pairs of zero persistence are not reported. Pairs are listed in
+    a deterministic order (that of the filtration at the saddle that pairs them); rank them
+    with ``np.argsort(result.persistence(d))``. The classes of
     dimension 0 and ``ndim - 1`` are found by union-find over basins merged at saddles (the
     top dimension through the complement, by Alexander duality); dimension 1 in 3D by a
     cohomology reduction with clearing and apparent pairs.
@@ -95,19 +97,17 @@ def cubical_persistence(
     pairs, essential = sublevel_pairs(g, eight=connectivity == image.ndim)
 
     flat = values.ravel()
+    framed = frame is not None
     diagrams, pixels, classes = [], [], []
     for d, pair in enumerate(pairs):
-        diagram = flat[pair]
-        order = np.lexsort((pair[:, 0], -np.abs(diagram[:, 1] - diagram[:, 0])))
-        diagrams.append(diagram[order].reshape(-1, 2))
-        pixels.append(_inside(pair[order], values.shape, frame is not None).reshape(-1, 2))
+        diagrams.append(flat[pair])
+        pixels.append(_inside(pair, values.shape) if framed else pair)
         if d == 0:
-            births = np.array([flat[essential]])
-            where = _inside(np.array([essential]), values.shape, frame is not None)
+            births = flat[[essential]]
+            where = np.array([essential], dtype=np.int64)
+            classes.append(EssentialClasses(births, _inside(where, values.shape) if framed else where))
         else:
-            births = np.empty(0)
-            where = np.empty(0, dtype=np.int64)
-        classes.append(EssentialClasses(births, where))
+            classes.append(EssentialClasses(np.empty(0), np.empty(0, dtype=np.int64)))
     return PersistenceResult(
         shape=image.shape,
         superlevel=bool(superlevel),
@@ -186,11 +186,8 @@ def _framed(values: np.ndarray, frame: object, superlevel: bool) -> np.ndarray:
     return np.pad(values, 1, constant_values=float(frame))
 
 
-def _inside(index: np.ndarray, shape: tuple[int, ...], framed: bool) -> np.ndarray:
-    """Map flat indices of a (possibly framed) array to the image; frame pixels become -1."""
-    index = index.astype(np.int64)
-    if not framed or index.size == 0:
-        return index
+def _inside(index: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Map flat indices of a framed array to the image inside; frame pixels become -1."""
     coords = np.unravel_index(index, shape)
     inner = tuple(s - 2 for s in shape)
     outside = np.zeros(index.shape, dtype=bool)

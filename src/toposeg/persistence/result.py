@@ -30,8 +30,8 @@ class PersistenceResult:
     Built by :func:`toposeg.cubical_persistence`; the arrays are read-only. For each homology
     dimension ``d`` in ``0 .. ndim - 1``:
 
-    * :meth:`diagram` gives the finite ``(birth, death)`` pairs, sorted by decreasing
-      persistence ``|death - birth|``;
+    * :meth:`diagram` gives the finite ``(birth, death)`` pairs (in a deterministic order; use
+      :meth:`persistence` to rank them);
     * :meth:`critical_pixels` gives, row for row, the flat C-order indices of the pixels whose
       values are the birth and the death of each pair (``-1`` for a pixel in a frame);
     * :meth:`essential` gives the classes that never die.

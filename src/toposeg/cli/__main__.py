@@ -1,0 +1,5 @@
+import sys
+
+from toposeg.cli import main
+
+sys.exit(main())
