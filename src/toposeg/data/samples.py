@@ -37,7 +37,7 @@ def curvilinear_likelihood(
     --------
     >>> from toposeg.data import curvilinear_likelihood
     >>> image = curvilinear_likelihood((64, 64), seed=1)
-    >>> image.shape, image.dtype, 0.0 <= image.min() <= image.max() <= 1.0
+    >>> image.shape, image.dtype, bool(0.0 <= image.min() <= image.max() <= 1.0)
     ((64, 64), dtype('float32'), True)
     """
     if len(shape) not in (2, 3) or min(shape) < 1:
