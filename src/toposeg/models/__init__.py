@@ -1,0 +1,5 @@
+"""Segmentation networks."""
+
+from toposeg.models.unet import UNet
+
+__all__ = ["UNet"]
