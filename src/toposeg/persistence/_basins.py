@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from toposeg._neighbourhood import COUNT4, COUNT8, FACES6, NEIGHBOURS26, split6, split26
+from toposeg.persistence._merge import lowest_bit
 from toposeg._numba import kernel
 
 
@@ -40,41 +41,28 @@ def _first_bits(keep: int) -> np.ndarray:
 
 _FIRST_EDGE = _first_bits(0b10101010)  # 4-neighbours sit at the odd ring positions
 _FIRST_ANY = _first_bits(0b11111111)
-# 32-bit de Bruijn sequence: the index of the lowest set bit of v is
-# _DE_BRUIJN[((v & -v) * 0x077CB531 mod 2**32) >> 27].
-_DE_BRUIJN = np.array(
-    [0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
-     31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9],
-    dtype=np.int64,
-)
-
-
 @kernel
-def _lowest_bit(v):
-    return _DE_BRUIJN[(((v & -v) * 0x077CB531) & 0xFFFFFFFF) >> 27]
-
-
-@kernel
-def classify_2d(g, height, width, eight_connected, down, up, low_saddles, up_saddles):
-    """Fill ``down``/``up`` pointers and saddle lists for a padded 2D image.
+def classify_2d(g, height, width, eight_connected, down, up, saddles):
+    """Fill ``down``/``up`` pointers and the saddle list for a padded 2D image.
 
     ``g`` has shape ``(height + 2) * (width + 2)``. ``eight_connected`` selects the
     T-construction (8-connected sublevel sets, 4-connected complement). The pointer of a pixel
-    is its first lower (upper) neighbour in ring order, itself at a minimum (maximum). Saddle
-    candidates are written to ``low_saddles``/``up_saddles`` as ``(p << 27) | mask``, the mask
-    marking the lower (upper) neighbours. Returns the numbers of dim-0 and dual saddle
-    candidates, of minima and of maxima.
+    is its first lower (upper) neighbour in ring order, itself at a minimum (maximum).
+
+    In 2D a pixel's lower neighbours fall into two or more groups exactly when its upper
+    neighbours do (checked for all 256 rings in the tests), so one list of candidates serves
+    both passes: entries ``(p << 27) | mask``, the mask marking the lower neighbours. Returns
+    the number of candidates, of minima and of maxima.
     """
     stride = width + 2
+    # ring offsets, with an extra first entry 0 for "no such neighbour": the pointer to itself
     ring = np.array(
-        [-stride - 1, -stride, -stride + 1, 1, stride + 1, stride, stride - 1, -1], dtype=np.int64
+        [0, -stride - 1, -stride, -stride + 1, 1, stride + 1, stride, stride - 1, -1], dtype=np.int64
     )
-    low_count = COUNT8 if eight_connected else COUNT4
-    up_count = COUNT4 if eight_connected else COUNT8
+    count = COUNT8 if eight_connected else COUNT4
     low_first = _FIRST_ANY if eight_connected else _FIRST_EDGE
     up_first = _FIRST_EDGE if eight_connected else _FIRST_ANY
-    n_low = 0
-    n_up = 0
+    n_saddles = 0
     n_min = 0
     n_max = 0
     for i in range(1, height + 1):
@@ -92,18 +80,15 @@ def classify_2d(g, height, width, eight_connected, down, up, low_saddles, up_sad
                 | ((g[p + stride - 1] < v) << 6)
                 | ((g[p - 1] <= v) << 7)
             )
-            high = ~low & 255
-            k = low_first[low]
-            down[p] = p + ring[k] if k >= 0 else p
-            n_min += k < 0
-            k = up_first[high]
-            up[p] = p + ring[k] if k >= 0 else p
-            n_max += k < 0
-            low_saddles[n_low] = (p << 27) | low
-            n_low += low_count[low] >= 2
-            up_saddles[n_up] = (p << 27) | high
-            n_up += up_count[high] >= 2
-    return n_low, n_up, n_min, n_max
+            k = low_first[low] + 1
+            down[p] = p + ring[k]
+            n_min += k == 0
+            k = up_first[~low & 255] + 1
+            up[p] = p + ring[k]
+            n_max += k == 0
+            saddles[n_saddles] = (p << 27) | low
+            n_saddles += count[low] >= 2
+    return n_saddles, n_min, n_max
 
 
 @kernel
@@ -112,7 +97,9 @@ def classify_3d(g, depth, height, width, twenty_six, down, up, low_saddles, up_s
 
     ``twenty_six`` selects the T-construction (26-connected sublevel sets, 6-connected
     complement); otherwise sublevel sets are 6-connected and the complement 26-connected.
-    Masks of saddle candidates have one bit per position of the 3x3x3 cube.
+    In 3D the two kinds of saddle candidates differ, so they go to two lists; both store
+    ``(p << 27) | mask`` with the mask of the lower neighbours (one bit per position of the
+    3x3x3 cube). Returns the numbers of dim-0 and dual candidates, of minima and of maxima.
     """
     sy = width + 2
     sz = (height + 2) * sy
@@ -137,10 +124,10 @@ def classify_3d(g, depth, height, width, twenty_six, down, up, low_saddles, up_s
                     low |= np.int64(g[p + cube[b]] < v) << b
                 high = ~low & NEIGHBOURS26
                 candidates = low & low_keep
-                down[p] = p + cube[_lowest_bit(candidates)] if candidates else p
+                down[p] = p + cube[lowest_bit(candidates)] if candidates else p
                 n_min += candidates == 0
                 candidates = high & up_keep
-                up[p] = p + cube[_lowest_bit(candidates)] if candidates else p
+                up[p] = p + cube[lowest_bit(candidates)] if candidates else p
                 n_max += candidates == 0
                 if twenty_six:
                     low_split = split26(low)
@@ -150,6 +137,6 @@ def classify_3d(g, depth, height, width, twenty_six, down, up, low_saddles, up_s
                     up_split = split26(high)
                 low_saddles[n_low] = (p << 27) | low
                 n_low += low_split
-                up_saddles[n_up] = (p << 27) | high
+                up_saddles[n_up] = (p << 27) | low
                 n_up += up_split
     return n_low, n_up, n_min, n_max

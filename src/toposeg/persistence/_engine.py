@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._neighbourhood import CUBE_OFFSETS, RING_2D
+from toposeg._neighbourhood import COUNT4, COUNT8, CUBE_OFFSETS, RING_2D
 from toposeg.persistence._basins import classify_2d, classify_3d
-from toposeg.persistence._reduction import SEC, reduce_dim1
+from toposeg.persistence._reduction import reduce_dim1
 from toposeg.persistence._merge import merge_at_saddles
 
 __all__ = ["filtration_order", "sublevel_pairs"]
+
+_NO_GROUPS = np.empty(0, dtype=np.int64)
 
 
 
@@ -43,31 +45,43 @@ def filtration_order(values: np.ndarray) -> np.ndarray:
     return np.argsort(values + 0.0, kind="stable")
 
 
-def _neighbours(shape: tuple[int, ...], full: bool) -> np.ndarray:
+def _neighbours(shape: tuple[int, ...], full: bool) -> tuple[np.ndarray, int]:
     """Flat offset in an array of ``shape`` of each bit of a neighbourhood mask (the 2D ring or
-    the 3D cube of :mod:`toposeg._neighbourhood`), 0 for the bits outside the 4/6
+    the 3D cube of :mod:`toposeg._neighbourhood`), and the mask of the bits in the 4/6
     (``full=False``) or 8/26 neighbourhood."""
-    if len(shape) == 2:
-        steps = RING_2D
-    else:
-        steps = CUBE_OFFSETS
+    steps = RING_2D if len(shape) == 2 else CUBE_OFFSETS
     strides = np.cumprod((1,) + shape[::-1][:-1])[::-1]
-    offsets = steps @ strides
-    if not full:
-        offsets[np.abs(steps).sum(axis=1) != 1] = 0
-    return offsets.astype(np.int64)
+    order = np.abs(steps).sum(axis=1)
+    keep = (order >= 1) if full else (order == 1)
+    return (steps @ strides).astype(np.int64), int(np.sum(keep * (1 << np.arange(len(steps)))))
 
 
 def _sorted_saddles(gp: np.ndarray, saddles: np.ndarray) -> np.ndarray:
     return saddles[filtration_order(gp[saddles >> 27])]
 
 
-def _merge(gp, saddles, offsets, pointer, descending, n_roots):
-    """Basins of ``pointer``, merged at ``saddles``: (younger roots, their saddles)."""
+def _merge(gp, saddles, offsets, keep, pointer, descending, n_roots, groups=_NO_GROUPS):
+    """Basins of ``pointer``, merged at ``saddles``: (younger roots, their saddles, and in 2D
+    the saddles that create loops)."""
     younger = np.empty(n_roots, dtype=np.int64)
     killer = np.empty(n_roots, dtype=np.int64)
-    n_pairs = merge_at_saddles(gp, saddles, offsets, pointer, descending, younger, killer)
-    return younger[:n_pairs], killer[:n_pairs]
+    loops = np.empty(saddles.shape[0] if len(groups) else 0, dtype=np.int64)
+    n_pairs, n_loops = merge_at_saddles(
+        gp, saddles, offsets, keep, pointer, descending, younger, killer, groups, loops
+    )
+    return younger[:n_pairs], killer[:n_pairs], loops[:n_loops]
+
+
+def _padded(array: np.ndarray, negate: bool) -> np.ndarray:
+    """``array`` (negated if asked; -0.0 becomes 0.0) as float64 inside a frame of ``+inf``."""
+    out = np.full(tuple(s + 2 for s in array.shape), np.inf, dtype=np.float64)
+    inside = out[(slice(1, -1),) * array.ndim]
+    if negate:
+        np.negative(array, out=inside, dtype=np.float64, casting="unsafe")
+    else:
+        inside[...] = array
+    inside += 0.0
+    return out
 
 
 def _unpad(index: np.ndarray, padded: tuple[int, ...]) -> np.ndarray:
@@ -81,30 +95,38 @@ def _unpad(index: np.ndarray, padded: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-def sublevel_pairs(g: np.ndarray, eight: bool) -> tuple[list[np.ndarray], int]:
-    """Persistence pairs of the sublevel filtration of ``g`` (2D or 3D, float64, finite).
+def sublevel_pairs(image: np.ndarray, negate: bool, eight: bool) -> tuple[list[np.ndarray], int]:
+    """Persistence pairs of the sublevel filtration of ``g = -image`` if ``negate`` else
+    ``image`` (2D or 3D, real, finite).
 
     ``eight`` selects the T-construction (8/26-connected sublevel sets). Returns, for each
-    dimension, an ``(n, 2)`` array of flat ``(birth, death)`` indices into ``g`` (pairs of zero
-    persistence dropped), and the flat index of the birth of the essential class.
+    dimension, an ``(n, 2)`` array of flat ``(birth, death)`` indices into the image (pairs of
+    zero persistence dropped), and the flat index of the birth of the essential class.
     """
-    gp = np.pad(g + 0.0, 1, constant_values=np.inf)
+    gp = _padded(image, negate)
     padded = gp.shape
+    g = gp[(slice(1, -1),) * image.ndim]
     gp = gp.ravel()
     n = gp.shape[0]
     down = np.empty(n, dtype=np.int32)
     up = np.zeros(n, dtype=np.int32)  # the whole outside is one basin, rooted at cell 0
-    low_saddles = np.empty(n, dtype=np.int64)
-    up_saddles = np.empty(n, dtype=np.int64)
-    classify = classify_2d if g.ndim == 2 else classify_3d
-    n_low, n_up, n_min, n_max = classify(gp, *g.shape, eight, down, up, low_saddles, up_saddles)
-    low_offsets = _neighbours(padded, full=eight)
-    up_offsets = _neighbours(padded, full=not eight)
-
-    saddles = _sorted_saddles(gp, low_saddles[:n_low])
-    minima, killers = _merge(gp, saddles, low_offsets, down, False, n_min)
-    saddles = _sorted_saddles(gp, up_saddles[:n_up])[::-1]
-    maxima, creators = _merge(gp, saddles, up_offsets, up, True, n_max + 1)
+    low_offsets, low_keep = _neighbours(padded, full=eight)
+    up_offsets, up_keep = _neighbours(padded, full=not eight)
+    if g.ndim == 2:
+        saddles = np.empty(n, dtype=np.int64)
+        n_saddles, n_min, n_max = classify_2d(gp, *g.shape, eight, down, up, saddles)
+        saddles = _sorted_saddles(gp, saddles[:n_saddles])
+        groups = COUNT8 if eight else COUNT4
+        minima, killers, loops = _merge(gp, saddles, low_offsets, low_keep, down, False, n_min, groups)
+        maxima, creators, _ = _merge(gp, loops[::-1], up_offsets, up_keep, up, True, n_max + 1)
+    else:
+        low_saddles = np.empty(n, dtype=np.int64)
+        up_saddles = np.empty(n, dtype=np.int64)
+        n_low, n_up, n_min, n_max = classify_3d(gp, *g.shape, eight, down, up, low_saddles, up_saddles)
+        low_saddles = _sorted_saddles(gp, low_saddles[:n_low])
+        up_saddles = _sorted_saddles(gp, up_saddles[:n_up])
+        minima, killers, _ = _merge(gp, low_saddles, low_offsets, low_keep, down, False, n_min)
+        maxima, creators, _ = _merge(gp, up_saddles[::-1], up_offsets, up_keep, up, True, n_max + 1)
 
     pairs = [np.stack([minima, killers], axis=1)]
     if g.ndim == 3:
@@ -116,7 +138,7 @@ def sublevel_pairs(g: np.ndarray, eight: bool) -> tuple[list[np.ndarray], int]:
 
 def _dim1_3d(g: np.ndarray, gp: np.ndarray, padded: tuple[int, ...], eight: bool) -> np.ndarray:
     """Dimension-1 pairs of a 3D volume, as padded ``(birth, death)`` indices."""
-    order = filtration_order(g.ravel())
+    order = filtration_order(np.ascontiguousarray(g).ravel())
     if not eight:
         rank = np.empty(g.size, dtype=np.int64)
         rank[order] = np.arange(g.size)
@@ -135,7 +157,7 @@ def _dim1_3d(g: np.ndarray, gp: np.ndarray, padded: tuple[int, ...], eight: bool
         rank = np.pad(rank, 1, constant_values=-1)
     shape = rank.shape
     rank = rank.ravel()
-    birth_keys, death_keys = reduce_dim1(rank, *(s - 2 for s in shape), SEC)
+    birth_keys, death_keys = reduce_dim1(rank, *(s - 2 for s in shape))
     vertex = np.empty(rank.shape[0], dtype=np.int64)
     valid = rank >= 0
     vertex[rank[valid]] = np.flatnonzero(valid)

@@ -23,20 +23,37 @@ def find(parent, x):
     return x
 
 
+# 32-bit de Bruijn sequence: the index of the lowest set bit of v is
+# _DE_BRUIJN[((v & -v) * 0x077CB531 mod 2**32) >> 27].
+_DE_BRUIJN = np.array(
+    [0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8,
+     31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9],
+    dtype=np.int64,
+)
+
+
 @kernel
-def merge_at_saddles(g, saddles, neighbours, parent, descending, younger, killer):
-    """Merge basins at ``saddles`` (sorted in filtration order) and record the pairs.
+def lowest_bit(v):
+    """Index of the lowest set bit of a nonzero integer below 2**32."""
+    return _DE_BRUIJN[(((v & -v) * 0x077CB531) & 0xFFFFFFFF) >> 27]
+
+
+@kernel
+def merge_at_saddles(g, saddles, neighbours, keep, parent, descending, younger, killer, groups, loops):
+    """Merge basins at ``saddles`` in the order given and record the pairs.
 
     Parameters
     ----------
     g : (N,) float64
         Padded image (sublevel values, frame ``+inf``).
     saddles : (S,) int64
-        Saddle candidates ``(p << 27) | mask`` from :mod:`._basins`, sorted by ``(g, p)``;
-        descending for the dual pass. Bit ``k`` of the mask marks neighbour ``k`` as already
-        processed (below ``p``; above it in the dual pass).
+        Saddle candidates ``(p << 27) | mask`` from :mod:`._basins`, where the mask marks the
+        neighbours below ``p``; sorted by ``(g, p)``, increasing for sublevel components and
+        decreasing for the dual pass (whose neighbours are those *not* in the mask).
     neighbours : (K,) int64
-        Flat offset of each mask bit; 0 for the bits the pass's connectivity ignores.
+        Flat offset of each mask bit.
+    keep : int
+        The mask bits of the pass's connectivity (and of existing neighbours).
     parent : (N,) int32
         Union-find forest: the pointers of :mod:`._basins`, compressed and linked in place.
     descending : bool
@@ -45,31 +62,38 @@ def merge_at_saddles(g, saddles, neighbours, parent, descending, younger, killer
     younger, killer : (R,) int64
         Output (``R`` at least the number of roots): the root of each dying component and the
         saddle where it dies; only pairs with nonzero persistence (``g[root] != g[saddle]``).
+    groups : (256,) int64
+        2D only (empty in 3D): number of local groups of the neighbours of each ring mask.
+    loops : (S,) int64
+        Output, 2D only: the saddles that create loops, in the order visited. A pixel whose
+        lower neighbours form ``k`` local groups touching ``c`` distinct components changes the
+        Euler characteristic by ``1 - k`` and the number of components by ``1 - c``, so it
+        creates ``k - c`` loops; only these pixels need the dual pass.
 
     Returns
     -------
-    int
-        Number of pairs written.
+    (int, int)
+        Number of pairs and of loop-creating saddles written.
     """
     n_pairs = 0
+    n_loops = 0
     found = np.empty(neighbours.shape[0], dtype=np.int64)
     for entry in saddles:
         s = entry >> 27
-        mask = entry & 0x7FFFFFF
-        value = g[s]
+        bits = (~entry if descending else entry) & keep
         m = 0
-        for k in range(neighbours.shape[0]):
-            if neighbours[k] == 0 or not (mask >> k) & 1:
-                continue
-            r = find(parent, s + neighbours[k])
+        while bits:
+            r = find(parent, s + neighbours[lowest_bit(bits)])
+            bits &= bits - 1
             new = True
             for i in range(m):
-                if found[i] == r:
-                    new = False
-                    break
+                new &= found[i] != r
             if new:
                 found[m] = r
                 m += 1
+        if groups.shape[0] and m < groups[entry & 255]:
+            loops[n_loops] = entry
+            n_loops += 1
         if m < 2:
             continue
         eldest = found[0]
@@ -81,6 +105,7 @@ def merge_at_saddles(g, saddles, neighbours, parent, descending, younger, killer
                 elder = g[r] < g[eldest] or (g[r] == g[eldest] and r < eldest)
             if elder:
                 eldest = r
+        value = g[s]
         for k in range(m):
             r = found[k]
             if r == eldest:
@@ -90,4 +115,4 @@ def merge_at_saddles(g, saddles, neighbours, parent, descending, younger, killer
                 younger[n_pairs] = r
                 killer[n_pairs] = s
                 n_pairs += 1
-    return n_pairs
+    return n_pairs, n_loops

@@ -15,7 +15,8 @@ refines the lower-star filtration, so faces always precede cofaces.
    which alone need sorting.
 3. The boundaries of the remaining squares, all of which kill a loop, are reduced oldest first
    (pivot: youngest edge), adding earlier columns with the same pivot (Z/2 coefficients).
-   Reduced columns are loops, so they stay short; each is stored for later additions.
+   Reduced columns are loops (curves, unlike the surface-like cocycles of a cohomology
+   reduction), so they stay short; each is stored for later additions.
 
 Cells are named by ``3 * anchor + axis``: an edge by its lower end and its direction, a square
 by its lowest corner and its normal direction; a cube by its lowest corner. Vertices in the
@@ -95,51 +96,78 @@ def cell_keys(rank, depth, height, width, sec):
 
 
 @kernel
-def _facets(s, step, edge_key, keys):
-    """Keys of the four edges of square ``s``, sorted, into ``keys``."""
+def _facets(s, step, edge_key, entries):
+    """The four edges of square ``s`` as sorted entries ``(key << 32) | id`` in ``entries``."""
     a = s // 3
     normal = s % 3
     i = 1 if normal == 0 else 0
     j = 1 if normal == 2 else 2
-    k0 = edge_key[3 * a + i]
-    k1 = edge_key[3 * (a + step[j]) + i]
-    k2 = edge_key[3 * a + j]
-    k3 = edge_key[3 * (a + step[i]) + j]
+    e0 = 3 * a + i
+    e1 = 3 * (a + step[j]) + i
+    e2 = 3 * a + j
+    e3 = 3 * (a + step[i]) + j
+    k0 = (edge_key[e0] << 32) | e0
+    k1 = (edge_key[e1] << 32) | e1
+    k2 = (edge_key[e2] << 32) | e2
+    k3 = (edge_key[e3] << 32) | e3
     low01 = min(k0, k1)
     high01 = max(k0, k1)
     low23 = min(k2, k3)
     high23 = max(k2, k3)
-    keys[0] = min(low01, low23)
-    keys[3] = max(high01, high23)
+    entries[0] = min(low01, low23)
+    entries[3] = max(high01, high23)
     middle_a = max(low01, low23)
     middle_b = min(high01, high23)
-    keys[1] = min(middle_a, middle_b)
-    keys[2] = max(middle_a, middle_b)
-    return 4
+    entries[1] = min(middle_a, middle_b)
+    entries[2] = max(middle_a, middle_b)
 
 
 @kernel
-def _add_columns(a_keys, a_len, b_keys, b0, b1, out):
-    """Z/2 sum of two sorted columns (their symmetric difference) into ``out``; its length."""
+def _heap_push(heap, size, key):
+    """Push ``key`` on the max-heap ``heap[:size]``; return the new size."""
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap[parent] >= key:
+            break
+        heap[i] = heap[parent]
+        i = parent
+    heap[i] = key
+    return size + 1
+
+
+@kernel
+def _heap_pop(heap, size):
+    """Remove the maximum of ``heap[:size]``; return the new size."""
+    size -= 1
+    last = heap[size]
     i = 0
-    j = b0
-    n = 0
-    while i < a_len and j < b1:
-        ka = a_keys[i]
-        kb = b_keys[j]
-        out[n] = min(ka, kb)
-        n += ka != kb
-        i += ka <= kb
-        j += kb <= ka
-    while i < a_len:
-        out[n] = a_keys[i]
-        n += 1
-        i += 1
-    while j < b1:
-        out[n] = b_keys[j]
-        n += 1
-        j += 1
-    return n
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and heap[child + 1] > heap[child]:
+            child += 1
+        if heap[child] <= last:
+            break
+        heap[i] = heap[child]
+        i = child
+    heap[i] = last
+    return size
+
+
+@kernel
+def _heap_pivot(heap, size):
+    """Pop the largest key that occurs an odd number of times (equal keys cancel in pairs,
+    as in a Z/2 sum); return ``(new size, key)``, the key -1 if the column is zero."""
+    while size > 0:
+        top = heap[0]
+        size = _heap_pop(heap, size)
+        if size > 0 and heap[0] == top:
+            size = _heap_pop(heap, size)
+            continue
+        return size, top
+    return 0, -1
 
 
 @kernel
@@ -152,17 +180,10 @@ def _grow(array, needed):
 
 
 @kernel
-def _slot(edge):
-    """Dense index of an edge from its key: 6 per vertex (sec 1..6 are the edges)."""
-    return 6 * (edge >> 5) + (edge & 31) - 1
-
-
-@kernel
-def _apparent_edges(edge_key, square_key, depth, height, width, pivot_of, paired):
+def _apparent_edges(edge_key, square_key, depth, height, width, partner, paired):
     """Pair every edge whose oldest cofacet has it as youngest facet.
 
-    Writes ``pivot_of[slot(e)] = -2 - s`` and ``paired[s] = True`` for each apparent pair
-    ``(e, s)``.
+    Writes ``partner[e] = s`` and ``paired[s] = True`` for each apparent pair ``(e, s)``.
     """
     sy = width + 2
     sz = (height + 2) * sy
@@ -200,25 +221,20 @@ def _apparent_edges(edge_key, square_key, depth, height, width, pivot_of, paired
                         max(edge_key[3 * b + j], edge_key[3 * (b + step[i]) + j]),
                     )
                     if youngest == key:
-                        pivot_of[_slot(key)] = -2 - oldest
+                        partner[e] = oldest
                         paired[oldest] = True
 
 
 @kernel
-def _killing_squares(square_key, cube_key, depth, height, width, paired):
-    """Squares that kill a loop and are not in an apparent pair, in increasing key order.
-
-    A union-find over cubes (and the outside), youngest square first: a square joining two
-    components creates a void. A square that is the youngest facet of a cube whose other
-    neighbour across it is younger (or absent) is paired with that cube (apparent); the cube
-    is still alone when that square arrives, so the link can be made first, out of order.
-    """
+def _link_apparent_cubes(square_key, cube_key, depth, height, width, paired, parent):
+    """Pair every cube with its youngest facet when that square's other side is younger (or
+    absent): the cube is still alone when the square arrives, so link it at once in the
+    union-find ``parent`` (over cubes, the outside last). Returns the unpaired squares as
+    entries ``(key << 32) | id``."""
     sy = width + 2
     sz = (height + 2) * sy
     step = (sz, sy, 1)
-    n_cubes = cube_key.shape[0]
-    outside = n_cubes
-    parent = np.arange(n_cubes + 1)
+    outside = cube_key.shape[0]
     for z in range(1, depth + 1):
         for y in range(1, height + 1):
             for x in range(1, width + 1):
@@ -241,11 +257,28 @@ def _killing_squares(square_key, cube_key, depth, height, width, paired):
                 if other_key < 0 or other_key > key:
                     paired[youngest] = True
                     parent[c] = other if other_key >= 0 else outside
-    candidates = np.flatnonzero((square_key >= 0) & ~paired)
-    candidates = candidates[np.argsort(square_key[candidates])[::-1]]
-    negative = np.empty(candidates.shape[0], dtype=np.int64)
-    n_negative = 0
-    for s in candidates:
+    n = 0
+    for s in range(square_key.shape[0]):
+        n += (square_key[s] >= 0) & (not paired[s])
+    entries = np.empty(n, dtype=np.int64)
+    n = 0
+    for s in range(square_key.shape[0]):
+        if square_key[s] >= 0 and not paired[s]:
+            entries[n] = (square_key[s] << 32) | s
+            n += 1
+    return entries
+
+
+@kernel
+def _split_squares(entries, cube_key, step, parent):
+    """Union-find over cubes with the unpaired squares, youngest first (``entries`` sorted
+    increasingly): a square joining two components creates a void; the others kill a loop and
+    are returned, oldest first."""
+    outside = cube_key.shape[0]
+    killing = np.empty(entries.shape[0], dtype=np.int64)
+    n = 0
+    for k in range(entries.shape[0] - 1, -1, -1):
+        s = entries[k] & 0xFFFFFFFF
         a = s // 3
         below = a - step[s % 3]
         r1 = find(parent, a if cube_key[a] >= 0 else outside)
@@ -253,76 +286,103 @@ def _killing_squares(square_key, cube_key, depth, height, width, paired):
         if r1 != r2:
             parent[r1] = r2
         else:
-            negative[n_negative] = s
-            n_negative += 1
-    return negative[:n_negative][::-1].copy()
+            killing[n] = s
+            n += 1
+    return killing[:n][::-1].copy()
 
 
-@kernel
-def reduce_dim1(rank, depth, height, width, sec):
+def reduce_dim1(rank: np.ndarray, depth: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Dimension-1 pairs of the V-construction of a padded volume with vertex ranks ``rank``.
 
     Returns ``(births, deaths)``: the keys of the paired edges and squares, for the pairs
     whose cells enter with different vertices (the others have zero persistence).
     """
-    sy = width + 2
-    sz = (height + 2) * sy
-    step = (sz, sy, 1)
-    edge_key, square_key, cube_key = cell_keys(rank, depth, height, width, sec)
-    pivot_of = np.full(6 * rank.shape[0], -1, dtype=np.int64)
+    if rank.shape[0] >= 2**26:  # keys must stay below 2**31 to pack (key << 32) | id
+        raise ValueError(
+            f"a {depth}x{height}x{width} volume is too large for dimension 1 (at most 2**26 "
+            "voxels including a frame); compute persistence on overlapping tiles"
+        )
+    step = np.array([(height + 2) * (width + 2), width + 2, 1], dtype=np.int64)
+    edge_key, square_key, cube_key = cell_keys(rank, depth, height, width, SEC)
+    partner = np.full(edge_key.shape[0], -1, dtype=np.int64)
     paired = np.zeros(square_key.shape[0], dtype=np.bool_)
-    _apparent_edges(edge_key, square_key, depth, height, width, pivot_of, paired)
-    killing = _killing_squares(square_key, cube_key, depth, height, width, paired)
+    _apparent_edges(edge_key, square_key, depth, height, width, partner, paired)
+    parent = np.arange(cube_key.shape[0] + 1)
+    entries = _link_apparent_cubes(square_key, cube_key, depth, height, width, paired, parent)
+    entries.sort()
+    killing = _split_squares(entries, cube_key, step, parent)
+    del entries, parent, paired, cube_key
+    return _reduce_killing(edge_key, square_key, partner, killing, step)
 
+
+@kernel
+def _reduce_killing(edge_key, square_key, partner, killing, step):
+    """Collect the apparent pairs and reduce the killing squares (see the module notes)."""
+    # partner[e]: the square paired with edge e (apparent pair), -1 while e is free, or
+    # -2 - c once e is the pivot of the stored reduced column c.
     # Apparent pairs whose cells enter with different vertices (the others have zero
-    # persistence); the edge of slot k has key 32 * (k // 6) + k % 6 + 1.
+    # persistence), collected in memory order.
     n_apparent = 0
-    for k in range(pivot_of.shape[0]):
-        if pivot_of[k] <= -2 and square_key[-2 - pivot_of[k]] >> 5 != k // 6:
+    for e in range(partner.shape[0]):
+        if partner[e] >= 0 and edge_key[e] >> 5 != square_key[partner[e]] >> 5:
             n_apparent += 1
     births = np.empty(n_apparent + killing.shape[0], dtype=np.int64)
     deaths = np.empty(n_apparent + killing.shape[0], dtype=np.int64)
     n_pairs = 0
-    for k in range(pivot_of.shape[0]):
-        if pivot_of[k] <= -2 and square_key[-2 - pivot_of[k]] >> 5 != k // 6:
-            births[n_pairs] = 32 * (k // 6) + k % 6 + 1
-            deaths[n_pairs] = square_key[-2 - pivot_of[k]]
+    for e in range(partner.shape[0]):
+        if partner[e] >= 0 and edge_key[e] >> 5 != square_key[partner[e]] >> 5:
+            births[n_pairs] = edge_key[e]
+            deaths[n_pairs] = square_key[partner[e]]
             n_pairs += 1
 
     # Reduce the boundaries of the other killing squares, oldest first; the pivot of a column
-    # is its youngest edge. Reduced columns are loops, short in practice.
-    column = np.empty(64, dtype=np.int64)
-    summed = np.empty(64, dtype=np.int64)
+    # is its youngest edge. The working column is a max-heap of entries (key << 32) | id (the
+    # pivot on top); adding an apparent column replaces the pivot by the three older edges of
+    # its square. Reduced columns are loops; each is stored, sorted from the pivot down, for
+    # later additions.
+    heap = np.empty(1024, dtype=np.int64)
     facets = np.empty(4, dtype=np.int64)
     stored = np.empty(1024, dtype=np.int64)
     store_start = np.zeros(killing.shape[0] + 1, dtype=np.int64)
     n_stored = 0
     for s in killing:
-        length = _facets(s, step, edge_key, column)
-        while length > 0:
-            pivot = column[length - 1]
-            other = pivot_of[_slot(pivot)]
+        _facets(s, step, edge_key, facets)
+        size = 0
+        for k in range(4):
+            size = _heap_push(heap, size, facets[k])
+        while True:
+            size, pivot = _heap_pivot(heap, size)
+            if pivot < 0:
+                break  # cannot happen for a killing square: kept for safety
+            other = partner[pivot & 0xFFFFFFFF]
             if other == -1:
-                pivot_of[_slot(pivot)] = n_stored
+                partner[pivot & 0xFFFFFFFF] = -2 - n_stored
                 start = store_start[n_stored]
-                stored = _grow(stored, start + length)
-                stored[start : start + length] = column[:length]
+                stored = _grow(stored, start + size + 1)
+                stored[start] = pivot
+                end = start + 1
+                while size > 0:
+                    size, entry = _heap_pivot(heap, size)
+                    if entry < 0:
+                        break
+                    stored[end] = entry
+                    end += 1
                 n_stored += 1
-                store_start[n_stored] = start + length
-                if pivot >> 5 != square_key[s] >> 5:
-                    births[n_pairs] = pivot
+                store_start[n_stored] = end
+                if pivot >> 37 != square_key[s] >> 5:
+                    births[n_pairs] = pivot >> 32
                     deaths[n_pairs] = square_key[s]
                     n_pairs += 1
                 break
-            if other <= -2:
-                b0 = 0
-                b1 = _facets(-2 - other, step, edge_key, facets)
-                added = facets
+            if other >= 0:
+                _facets(other, step, edge_key, facets)
+                heap = _grow(heap, size + 3)
+                for k in range(3):  # facets[3] is the pivot itself
+                    size = _heap_push(heap, size, facets[k])
             else:
-                b0 = store_start[other]
-                b1 = store_start[other + 1]
-                added = stored
-            summed = _grow(summed, length + b1 - b0)
-            length = _add_columns(column, length, added, b0, b1, summed)
-            column, summed = summed, column
+                b0 = store_start[-2 - other] + 1  # skip the stored pivot: it cancels
+                b1 = store_start[-1 - other]
+                heap = _grow(heap, size + b1 - b0)
+                for k in range(b0, b1):
+                    size = _heap_push(heap, size, stored[k])
     return births[:n_pairs].copy(), deaths[:n_pairs].copy()

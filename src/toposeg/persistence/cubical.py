@@ -90,20 +90,19 @@ def cubical_persistence(
     connectivity = check_connectivity(connectivity, image.ndim)
     if not isinstance(superlevel, (bool, np.bool_)):
         raise TypeError(f"superlevel must be True or False, got {superlevel!r}")
-    values = image.astype(np.float64)
+    values = image
     if frame is not None:
-        values = _framed(values, frame, bool(superlevel))
-    g = -values if superlevel else values
-    pairs, essential = sublevel_pairs(g, eight=connectivity == image.ndim)
+        values = _framed(image.astype(np.float64), frame, bool(superlevel))
+    pairs, essential = sublevel_pairs(values, bool(superlevel), eight=connectivity == image.ndim)
 
-    flat = values.ravel()
+    flat = values.ravel() if values.flags.c_contiguous else values.flatten()
     framed = frame is not None
     diagrams, pixels, classes = [], [], []
     for d, pair in enumerate(pairs):
-        diagrams.append(flat[pair])
+        diagrams.append(flat[pair].astype(np.float64))
         pixels.append(_inside(pair, values.shape) if framed else pair)
         if d == 0:
-            births = flat[[essential]]
+            births = flat[[essential]].astype(np.float64)
             where = np.array([essential], dtype=np.int64)
             classes.append(EssentialClasses(births, _inside(where, values.shape) if framed else where))
         else:

@@ -1,0 +1,144 @@
+"""Persistence engine speed and memory: toposeg vs gudhi (with critical cells) and cripser.
+
+All engines run in this one process, single-threaded, on the same inputs: uniform noise (the
+worst case: a critical point at almost every pixel) and the built-in curvilinear likelihood
+map. Each timing is the median of several runs; ratios are peer time / toposeg time, so
+higher is better for toposeg.
+
+    python benchmarks/bench_persistence.py            # 2D and 3D up to 128x128x16 and 64^3
+    python benchmarks/bench_persistence.py --large    # also 128^3 (slow: peers take seconds)
+    python benchmarks/bench_persistence.py --construction T   # pixels as top cells
+
+Peak memory is measured in fresh subprocesses (peak resident set size above the baseline of an
+interpreter that has imported and warmed up toposeg, input included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import median_time, print_table  # noqa: E402
+
+from toposeg import cubical_persistence  # noqa: E402
+from toposeg.data import curvilinear_likelihood  # noqa: E402
+
+SHAPES = [(256, 256), (512, 512), (1024, 1024), (32, 32, 32), (64, 64, 64), (128, 128, 16)]
+LARGE = [(128, 128, 128)]
+
+
+def make_input(kind: str, shape: tuple[int, ...]) -> np.ndarray:
+    if kind == "noise":
+        return np.random.default_rng(0).random(shape).astype(np.float32)
+    return curvilinear_likelihood(shape, seed=0)
+
+
+def engines(construction: str):
+    """name -> function(image) computing all dimensions with critical cells."""
+    vertices = construction == "V"
+    runs = {
+        "toposeg": lambda x: cubical_persistence(x, connectivity=1 if vertices else x.ndim),
+    }
+    try:
+        import gudhi
+
+        def run_gudhi(x):
+            if vertices:
+                complex_ = gudhi.CubicalComplex(vertices=-x)
+                complex_.compute_persistence()
+                complex_.vertices_of_persistence_pairs()
+            else:
+                complex_ = gudhi.CubicalComplex(top_dimensional_cells=-x)
+                complex_.compute_persistence()
+                complex_.cofaces_of_persistence_pairs()
+
+        runs["gudhi"] = run_gudhi
+    except ImportError:
+        pass
+    try:
+        import cripser
+
+        compute = cripser.computePH if vertices else cripser.computePH_T
+        runs["cripser"] = lambda x: compute(-x.astype(np.float64), maxdim=x.ndim - 1)
+    except ImportError:
+        pass
+    return runs
+
+
+def repeats_for(shape: tuple[int, ...], engine: str) -> int:
+    size = int(np.prod(shape))
+    if engine == "gudhi" and size >= 512 * 512:
+        return 3
+    return 3 if size >= 1024 * 1024 else 7
+
+
+def measure_memory(kind: str, shape: tuple[int, ...], construction: str) -> float:
+    """Peak RSS (MB) of one toposeg call above a warmed-up baseline, in a fresh process."""
+    code = f"""
+import json, resource, numpy as np
+import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+from bench_persistence import make_input
+from toposeg import cubical_persistence
+conn = 1 if {construction!r} == "V" else {len(shape)}
+cubical_persistence(np.random.default_rng(0).random((9,) * {len(shape)}), connectivity=conn)
+image = make_input({kind!r}, {tuple(shape)!r})
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+cubical_persistence(image, connectivity=conn)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps((peak - base) / 1024 + image.nbytes / 2**20))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large", action="store_true", help="include 128^3")
+    parser.add_argument("--construction", choices=["V", "T"], default="V")
+    parser.add_argument("--no-memory", action="store_true")
+    args = parser.parse_args()
+
+    runs = engines(args.construction)
+    shapes = SHAPES + (LARGE if args.large else [])
+    cubical_persistence(np.random.default_rng(0).random((9, 9)))  # compile / load the kernels
+    cubical_persistence(np.random.default_rng(0).random((5, 5, 5)))
+    rows = []
+    for shape in shapes:
+        for kind in ("noise", "curvilinear"):
+            image = make_input(kind, shape)
+            row: dict[str, object] = {"input": kind, "shape": "x".join(map(str, shape))}
+            times = {}
+            for name, run in runs.items():
+                times[name] = median_time(lambda: run(image), repeats=repeats_for(shape, name))
+                row[f"{name} ms"] = times[name] * 1e3
+            for name in runs:
+                if name != "toposeg":
+                    row[f"{name}/toposeg"] = times[name] / times["toposeg"]
+            rows.append(row)
+            print(", ".join(f"{k} {v:.3g}" if isinstance(v, float) else str(v) for k, v in row.items()), flush=True)
+    print()
+    print(f"Construction {args.construction}, single thread, medians (ms); ratios = peer / toposeg")
+    print_table(rows)
+
+    if not args.no_memory:
+        print("\nPeak memory of one toposeg call (MB, input included)")
+        memory_rows = []
+        for shape in [(1024, 1024), (128, 128, 128)]:
+            for kind in ("noise", "curvilinear"):
+                memory_rows.append(
+                    {"input": kind, "shape": "x".join(map(str, shape)),
+                     "peak MB": measure_memory(kind, shape, args.construction)}
+                )
+        print_table(memory_rows)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    main()
