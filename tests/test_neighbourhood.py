@@ -31,6 +31,22 @@ def test_ring_tables_cover_all_256_masks():
         patch = _ring_patch(mask)
         assert nb.COUNT4[mask] == _components_touching(patch, FOUR, centre4), mask
         assert nb.COUNT8[mask] == _components_touching(patch, EIGHT, patch), mask
+        # representatives: inside the mask, one per component (4-reps are edge pixels)
+        for reps, structure, touching in ((nb.REPS4, FOUR, centre4), (nb.REPS8, EIGHT, patch)):
+            rep_patch = _ring_patch(int(reps[mask]))
+            assert not (rep_patch & ~patch).any(), mask
+            labels, _ = ndimage.label(patch, structure=structure)
+            wanted = set(labels[touching & patch].tolist()) - {0}
+            assert sorted(labels[rep_patch].tolist()) == sorted(wanted), mask
+
+
+def test_two_dimensional_saddles_look_the_same_from_both_sides():
+    # Lower neighbours split into groups exactly when upper ones do, for both adjacency pairs:
+    # the persistence engine sorts one list of 2D saddles for both of its passes.
+    for mask in range(256):
+        upper = ~mask & 255
+        assert (nb.COUNT4[mask] >= 2) == (nb.COUNT8[upper] >= 2), mask
+        assert (nb.COUNT8[mask] >= 2) == (nb.COUNT4[upper] >= 2), mask
 
 
 def _cube_patch(mask):

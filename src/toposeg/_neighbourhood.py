@@ -22,6 +22,8 @@ __all__ = [
     "RING_2D",
     "COUNT4",
     "COUNT8",
+    "REPS4",
+    "REPS8",
     "CUBE_OFFSETS",
     "FACES6",
     "NEIGHBOURS18",
@@ -38,14 +40,15 @@ RING_2D = np.array(
 )
 
 
-def _ring_counts() -> tuple[np.ndarray, np.ndarray]:
-    """Number of 4- and 8-components, touching the centre, of each of the 256 ring masks."""
-    count4 = np.zeros(256, dtype=np.int64)
-    count8 = np.zeros(256, dtype=np.int64)
+def _ring_components() -> tuple[np.ndarray, np.ndarray]:
+    """For each of the 256 ring masks, one representative bit per 4-component touching the
+    centre (an edge pixel) and per 8-component."""
+    reps4 = np.zeros(256, dtype=np.int64)
+    reps8 = np.zeros(256, dtype=np.int64)
     for mask in range(256):
         bits = [(mask >> k) & 1 for k in range(8)]
         if all(bits):
-            count4[mask] = count8[mask] = 1
+            reps4[mask] = reps8[mask] = 1 << 1
             continue
         # Components of a circular sequence: runs of set bits (consecutive ring positions are
         # 4-adjacent). A run touches the centre in 4-adjacency iff it holds an edge pixel (odd
@@ -58,19 +61,30 @@ def _ring_counts() -> tuple[np.ndarray, np.ndarray]:
                 runs.append([k])
             elif bits[k]:
                 runs[-1].append(k)
-        count4[mask] = sum(any(k % 2 for k in run) for run in runs)
-        merged = len(runs)
+        for run in runs:
+            edges = [k for k in run if k % 2]
+            if edges:
+                reps4[mask] |= 1 << edges[0]
+        # In 8-adjacency, two runs separated only by a missing corner join into one component.
+        component = list(range(len(runs)))
         for corner in (0, 2, 4, 6):
             if not bits[corner] and bits[(corner - 1) % 8] and bits[(corner + 1) % 8]:
-                merged -= 1
-        count8[mask] = max(merged, 1) if runs else 0  # merging every run closes a cycle
-    return count4, count8
+                a = next(i for i, run in enumerate(runs) if (corner - 1) % 8 in run)
+                b = next(i for i, run in enumerate(runs) if (corner + 1) % 8 in run)
+                old, new = component[a], component[b]
+                component = [new if c == old else c for c in component]
+        for label in set(component):
+            reps8[mask] |= 1 << runs[component.index(label)][0]
+    return reps4, reps8
 
 
-#: ``COUNT4[mask]``: number of 4-components of the ring pixels in ``mask`` that are 4-adjacent
-#: to the centre (the topological number T4).
-#: ``COUNT8[mask]``: number of 8-components of the ring pixels in ``mask`` (T8).
-COUNT4, COUNT8 = _ring_counts()
+#: ``REPS4[mask]``: one bit (an edge pixel) for each 4-component of the ring pixels in ``mask``
+#: that is 4-adjacent to the centre. ``REPS8[mask]``: one bit for each 8-component.
+REPS4, REPS8 = _ring_components()
+#: ``COUNT4[mask]``: number of those 4-components (the topological number T4);
+#: ``COUNT8[mask]``: number of 8-components (T8).
+COUNT4 = np.array([bin(int(r)).count("1") for r in REPS4], dtype=np.int64)
+COUNT8 = np.array([bin(int(r)).count("1") for r in REPS8], dtype=np.int64)
 
 #: (dz, dy, dx) offset of each of the 27 bits of a cube mask.
 CUBE_OFFSETS = np.array(

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._neighbourhood import COUNT4, COUNT8, CUBE_OFFSETS, RING_2D
+from toposeg._neighbourhood import CUBE_OFFSETS, REPS4, REPS8, RING_2D
 from toposeg.persistence._basins import classify_2d, classify_3d
 from toposeg.persistence._reduction import reduce_dim1
 from toposeg.persistence._merge import merge_at_saddles
 
 __all__ = ["filtration_order", "sublevel_pairs"]
 
-_NO_GROUPS = np.empty(0, dtype=np.int64)
+_NO_REPS = np.empty(0, dtype=np.int64)
 
 
 
@@ -60,14 +60,14 @@ def _sorted_saddles(gp: np.ndarray, saddles: np.ndarray) -> np.ndarray:
     return saddles[filtration_order(gp[saddles >> 27])]
 
 
-def _merge(gp, saddles, offsets, keep, pointer, descending, n_roots, groups=_NO_GROUPS):
+def _merge(gp, saddles, offsets, keep, pointer, descending, n_roots, reps=_NO_REPS):
     """Basins of ``pointer``, merged at ``saddles``: (younger roots, their saddles, and in 2D
     the saddles that create loops)."""
     younger = np.empty(n_roots, dtype=np.int64)
     killer = np.empty(n_roots, dtype=np.int64)
-    loops = np.empty(saddles.shape[0] if len(groups) else 0, dtype=np.int64)
+    loops = np.empty(saddles.shape[0] if len(reps) else 0, dtype=np.int64)
     n_pairs, n_loops = merge_at_saddles(
-        gp, saddles, offsets, keep, pointer, descending, younger, killer, groups, loops
+        gp, saddles, offsets, keep, pointer, descending, younger, killer, reps, loops
     )
     return younger[:n_pairs], killer[:n_pairs], loops[:n_loops]
 
@@ -116,9 +116,9 @@ def sublevel_pairs(image: np.ndarray, negate: bool, eight: bool) -> tuple[list[n
         saddles = np.empty(n, dtype=np.int64)
         n_saddles, n_min, n_max = classify_2d(gp, *g.shape, eight, down, up, saddles)
         saddles = _sorted_saddles(gp, saddles[:n_saddles])
-        groups = COUNT8 if eight else COUNT4
-        minima, killers, loops = _merge(gp, saddles, low_offsets, low_keep, down, False, n_min, groups)
-        maxima, creators, _ = _merge(gp, loops[::-1], up_offsets, up_keep, up, True, n_max + 1)
+        low_reps, up_reps = (REPS8, REPS4) if eight else (REPS4, REPS8)
+        minima, killers, loops = _merge(gp, saddles, low_offsets, low_keep, down, False, n_min, low_reps)
+        maxima, creators, _ = _merge(gp, loops[::-1], up_offsets, up_keep, up, True, n_max + 1, up_reps)
     else:
         low_saddles = np.empty(n, dtype=np.int64)
         up_saddles = np.empty(n, dtype=np.int64)

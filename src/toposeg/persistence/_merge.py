@@ -39,7 +39,14 @@ def lowest_bit(v):
 
 
 @kernel
-def merge_at_saddles(g, saddles, neighbours, keep, parent, descending, younger, killer, groups, loops):
+def _popcount8(v):
+    v = v - ((v >> 1) & 0x55)
+    v = (v & 0x33) + ((v >> 2) & 0x33)
+    return (v + (v >> 4)) & 0x0F
+
+
+@kernel
+def merge_at_saddles(g, saddles, neighbours, keep, parent, descending, younger, killer, reps, loops):
     """Merge basins at ``saddles`` in the order given and record the pairs.
 
     Parameters
@@ -62,8 +69,10 @@ def merge_at_saddles(g, saddles, neighbours, keep, parent, descending, younger, 
     younger, killer : (R,) int64
         Output (``R`` at least the number of roots): the root of each dying component and the
         saddle where it dies; only pairs with nonzero persistence (``g[root] != g[saddle]``).
-    groups : (256,) int64
-        2D only (empty in 3D): number of local groups of the neighbours of each ring mask.
+    reps : (256,) int64
+        2D only (empty in 3D): for each ring mask, one neighbour per local group
+        (``toposeg._neighbourhood.REPS4``/``REPS8`` for the pass's connectivity). Neighbours of
+        one group are already connected, so only these need a ``find``.
     loops : (S,) int64
         Output, 2D only: the saddles that create loops, in the order visited. A pixel whose
         lower neighbours form ``k`` local groups touching ``c`` distinct components changes the
@@ -81,6 +90,9 @@ def merge_at_saddles(g, saddles, neighbours, keep, parent, descending, younger, 
     for entry in saddles:
         s = entry >> 27
         bits = (~entry if descending else entry) & keep
+        if reps.shape[0]:
+            bits = reps[bits]
+        groups = bits
         m = 0
         while bits:
             r = find(parent, s + neighbours[lowest_bit(bits)])
@@ -91,7 +103,7 @@ def merge_at_saddles(g, saddles, neighbours, keep, parent, descending, younger, 
             if new:
                 found[m] = r
                 m += 1
-        if groups.shape[0] and m < groups[entry & 255]:
+        if reps.shape[0] and m < _popcount8(groups):
             loops[n_loops] = entry
             n_loops += 1
         if m < 2:
