@@ -2,9 +2,10 @@
 
 Space colonisation (Runions, Lane and Prusinkiewicz 2007): attraction points are scattered in
 the domain; at each step every attraction point pulls the tree node nearest to it (within an
-influence distance); each pulled node grows a child one step along the mean of the unit
-directions to its attraction points; attraction points closer than a kill distance to the tree
-are removed. The tree grows until no attraction point is left or nothing grows.
+influence distance; when none is that close, only the nearest attraction point pulls); each
+pulled node grows a child one step along the mean of the unit directions to its attraction
+points; attraction points closer than a kill distance to the tree are removed. The tree grows
+until no attraction point is left or growth stalls.
 
 Murray's law: the cube of a parent's radius is the sum of the cubes of its children's radii,
 so radii taper from the root to the leaves, which all have the same radius.
@@ -54,8 +55,9 @@ def space_colonisation(
         index = cKDTree(points)
         distance, nearest = index.query(live, distance_upper_bound=influence)
         pulled = np.isfinite(distance)
-        if not pulled.any():
-            break
+        if not pulled.any():  # all out of reach: the nearest attraction point pulls alone
+            distance, nearest = index.query(live)
+            pulled = distance == distance.min()
         units = (live[pulled] - points[nearest[pulled]]) / distance[pulled, None].clip(1e-9)
         owners, inverse = np.unique(nearest[pulled], return_inverse=True)
         sums = np.zeros((len(owners), ndim))

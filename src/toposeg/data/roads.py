@@ -36,7 +36,7 @@ def road_network_2d(
     seed: int = 0,
     spacing: float = 36.0,
     extra_edges: float = 0.35,
-    occluders: float = 0.5,
+    occluders: float = 1.0,
     texture: Texture = "random",
     noise: float = 0.03,
 ) -> Sample:
@@ -53,7 +53,7 @@ def road_network_2d(
     extra_edges : float
         Fraction of the non-tree Delaunay edges kept (0 gives a tree, 1 a triangulation).
     occluders : float
-        Occluders (tree canopies) per road edge in view.
+        Occluders (tree canopies) per 150 road pixels in view.
     texture : {"grass", "gravel", "brick", "random"}
         Ground texture.
     noise : float
@@ -125,7 +125,7 @@ def render_roads(
     curves: list[np.ndarray],
     half_widths: np.ndarray,
     *,
-    occluders: float = 0.5,
+    occluders: float = 1.0,
     texture: Texture = "random",
     noise: float = 0.03,
     name: str = "roads",
@@ -148,8 +148,7 @@ def render_roads(
     ground = _texture_crop(rng, texture, shape, mean=level, std=0.09)
     asphalt = rng.uniform(0.6, 0.8) + ndimage.gaussian_filter(rng.normal(0, 0.05, shape), 0.7)
     image = ground * (1 - coverage) + asphalt * coverage
-    in_view = sum(bool(np.all((c >= 0) & (c < np.array(shape)), axis=1).any()) for c in curves)
-    cover = _occluders(rng, mask, count=int(round(occluders * in_view)))
+    cover = _occluders(rng, mask, count=int(round(occluders * mask.sum() / 150)))
     canopy = _texture_crop(rng, "grass", shape, mean=level - rng.uniform(0.0, 0.12), std=0.08)
     image = image * (1 - cover) + canopy * cover
     image = ndimage.gaussian_filter(image, 0.6) + noise * rng.standard_normal(shape)
