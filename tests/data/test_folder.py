@@ -52,7 +52,13 @@ def test_loads_3d_volumes(tmp_path):
 
 def test_mask_with_0_1_values_and_bool(tmp_path):
     image = np.zeros((8, 8))
-    make_folder(tmp_path, {"a": (image, ".npy", np.eye(8, dtype=np.uint8), ".png"), "b": (image, ".npy", np.eye(8, dtype=bool), ".npy")})
+    make_folder(
+        tmp_path,
+        {
+            "a": (image, ".npy", np.eye(8, dtype=np.uint8), ".png"),
+            "b": (image, ".npy", np.eye(8, dtype=bool), ".npy"),
+        },
+    )
     for sample in load_folder(tmp_path):
         np.testing.assert_array_equal(sample.mask, np.eye(8, dtype=bool))
 
@@ -110,14 +116,22 @@ def test_non_binary_or_out_of_range_mask(tmp_path, values):
 def test_non_finite_image_and_bad_ndim(tmp_path):
     image = np.zeros((8, 8))
     image[1, 1] = np.nan
-    make_folder(tmp_path, {"a": (image, ".npy", np.zeros((8, 8), bool), ".npy"), "b": (np.zeros(8), ".npy", np.zeros(8, bool), ".npy")})
+    make_folder(
+        tmp_path,
+        {
+            "a": (image, ".npy", np.zeros((8, 8), bool), ".npy"),
+            "b": (np.zeros(8), ".npy", np.zeros(8, bool), ".npy"),
+        },
+    )
     message = problems_of(tmp_path)
     assert "images/a.npy: contains NaN" in message
     assert "images/b.npy: must be a 2D image or 3D volume" in message
 
 
 def test_unsupported_file_duplicate_names_and_mixed_dimensions(tmp_path):
-    make_folder(tmp_path, {"a": good_pair(), "v": (np.zeros((3, 8, 8)), ".npy", np.zeros((3, 8, 8), bool), ".npy")})
+    make_folder(
+        tmp_path, {"a": good_pair(), "v": (np.zeros((3, 8, 8)), ".npy", np.zeros((3, 8, 8), bool), ".npy")}
+    )
     (tmp_path / "images" / "notes.txt").write_text("hello")
     np.save(tmp_path / "images" / "a.npy", np.zeros((16, 20)))
     (tmp_path / "images" / ".hidden").write_text("ignored")

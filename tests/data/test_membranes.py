@@ -16,7 +16,10 @@ def brute_force_membrane(labels):
     for index in itertools.product(*[range(s) for s in labels.shape]):
         for offset in itertools.product((-1, 0, 1), repeat=labels.ndim):
             other = tuple(i + o for i, o in zip(index, offset, strict=True))
-            if all(0 <= o < s for o, s in zip(other, labels.shape, strict=True)) and labels[other] > labels[index]:
+            if (
+                all(0 <= o < s for o, s in zip(other, labels.shape, strict=True))
+                and labels[other] > labels[index]
+            ):
                 out[index] = True
     return out
 

@@ -34,12 +34,16 @@ def test_patches_are_symmetries_of_crops_with_aligned_masks(shape, patch):
         image, mask = (t.numpy()[0] for t in data[index])
         # undo the symmetry: find the crop corner from the smallest code, then compare
         matched = False
-        for candidate_image, candidate_mask in zip(symmetries(image, len(shape)), symmetries(mask, len(shape)), strict=True):
+        for candidate_image, candidate_mask in zip(
+            symmetries(image, len(shape)), symmetries(mask, len(shape)), strict=True
+        ):
             if candidate_image.shape != patch:
                 continue
             corner = np.unravel_index(int(candidate_image.flat[0]), shape)
             box = tuple(slice(c, c + p) for c, p in zip(corner, patch, strict=True))
-            if all(c + p <= s for c, p, s in zip(corner, patch, shape, strict=True)) and np.array_equal(candidate_image, sample.image[box]):
+            if all(c + p <= s for c, p, s in zip(corner, patch, shape, strict=True)) and np.array_equal(
+                candidate_image, sample.image[box]
+            ):
                 np.testing.assert_array_equal(candidate_mask, sample.mask[box])
                 matched = True
                 break
@@ -72,7 +76,9 @@ def test_deterministic_by_seed_epoch_and_index():
 
 
 def test_same_batches_with_or_without_workers():
-    data = PatchDataset(get_dataset("vessels", count=3, shape=(48, 48)), patch_size=(32, 32), patches_per_epoch=8)
+    data = PatchDataset(
+        get_dataset("vessels", count=3, shape=(48, 48)), patch_size=(32, 32), patches_per_epoch=8
+    )
     serial = [b for b in DataLoader(data, batch_size=4)]
     parallel = [b for b in DataLoader(data, batch_size=4, num_workers=2)]
     for (x1, y1), (x2, y2) in zip(serial, parallel, strict=True):
@@ -82,7 +88,12 @@ def test_same_batches_with_or_without_workers():
 def test_foreground_bias_centres_patches_on_foreground():
     mask = np.zeros((64, 64), dtype=bool)
     mask[50, 10] = True
-    data = PatchDataset([Sample(np.zeros((64, 64), np.float32), mask)], patch_size=(8, 8), foreground_bias=1.0, patches_per_epoch=20)
+    data = PatchDataset(
+        [Sample(np.zeros((64, 64), np.float32), mask)],
+        patch_size=(8, 8),
+        foreground_bias=1.0,
+        patches_per_epoch=20,
+    )
     assert all(data[i][1].sum() == 1 for i in range(20))
 
 

@@ -10,7 +10,6 @@ from scipy import ndimage
 from toposeg.data import (
     MissingPackageError,
     REAL_PINS,
-    Skeleton,
     connectomics_membranes,
     get_dataset,
     hemibrain_neurites_3d,
@@ -38,11 +37,13 @@ def private_cache(tmp_path, monkeypatch):
 )
 def test_missing_package_says_what_to_install(monkeypatch, private_cache, name, module, distribution):
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda m, *a: None if m == module else real_find_spec(m, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda m, *a: None if m == module else real_find_spec(m, *a)
+    )
     with pytest.raises(MissingPackageError) as info:
         get_dataset(name, split="val", count=1)
     message = str(info.value)
-    assert f"pip install 'toposeg[real]'" in message
+    assert "pip install 'toposeg[real]'" in message
     assert f"{distribution}=={REAL_PINS[distribution]}" in message
     assert not list(private_cache.glob("*.npz"))  # nothing half-made in the cache
 

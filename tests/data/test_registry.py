@@ -25,7 +25,11 @@ def test_synthetic_datasets_by_name(name):
 def test_split_seeds_are_disjoint():
     seeds = {split: {sample_seed(0, split, i) for i in range(500)} for split in ("train", "val", "test")}
     assert all(len(s) == 500 for s in seeds.values())
-    assert not (seeds["train"] & seeds["val"]) and not (seeds["train"] & seeds["test"]) and not (seeds["val"] & seeds["test"])
+    assert (
+        not (seeds["train"] & seeds["val"])
+        and not (seeds["train"] & seeds["test"])
+        and not (seeds["val"] & seeds["test"])
+    )
 
 
 def test_default_counts_and_options():

@@ -46,7 +46,9 @@ def test_min_radius_keeps_a_capsule_connected(ndim):
     for _ in range(60):
         start = rng.uniform(3, 20, ndim)
         end = rng.uniform(3, 20, ndim)
-        mask, _ = rasterise_capsules(shape, start, end, MIN_CONNECTED_RADIUS[ndim], MIN_CONNECTED_RADIUS[ndim])
+        mask, _ = rasterise_capsules(
+            shape, start, end, MIN_CONNECTED_RADIUS[ndim], MIN_CONNECTED_RADIUS[ndim]
+        )
         assert ndimage.label(mask)[1] == 1  # 4- / 6-connected
 
 

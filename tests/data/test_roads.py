@@ -10,7 +10,11 @@ from toposeg.data.roads import random_road_graph
 
 
 def test_deterministic_by_seed():
-    a, b, c = road_network_2d((64, 96), seed=1), road_network_2d((64, 96), seed=1), road_network_2d((64, 96), seed=2)
+    a, b, c = (
+        road_network_2d((64, 96), seed=1),
+        road_network_2d((64, 96), seed=1),
+        road_network_2d((64, 96), seed=2),
+    )
     np.testing.assert_array_equal(a.image, b.image)
     np.testing.assert_array_equal(a.mask, b.mask)
     assert not np.array_equal(a.mask, c.mask)
@@ -35,8 +39,11 @@ def test_mask_is_the_rasterised_roads_whatever_the_occluders():
     curves = [np.array([[10.0, -5.0], [10.0, 70.0]]), np.array([[-5.0, 30.0], [40.0, 30.0], [70.0, 50.0]])]
     widths = np.array([2.0, 1.0])
     expected, _ = rasterise_capsules(
-        (48, 64), np.array([[10, -5], [-5, 30], [40, 30]], float), np.array([[10, 70], [40, 30], [70, 50]], float),
-        np.array([2.0, 1.0, 1.0]), np.array([2.0, 1.0, 1.0]),
+        (48, 64),
+        np.array([[10, -5], [-5, 30], [40, 30]], float),
+        np.array([[10, 70], [40, 30], [70, 50]], float),
+        np.array([2.0, 1.0, 1.0]),
+        np.array([2.0, 1.0, 1.0]),
     )
     for occluders in (0.0, 3.0):
         sample = render_roads(np.random.default_rng(0), (48, 64), curves, widths, occluders=occluders)

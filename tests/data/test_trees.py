@@ -42,7 +42,9 @@ def test_vessel_mask_is_the_rasterised_tree():
     rng = np.random.default_rng(4)
     tree, radii = trees._tree_geometry(rng, (48, 48), 0.8, 1 / 100)
     child = np.flatnonzero(tree.parent >= 0)
-    expected, _ = rasterise_capsules((48, 48), tree.nodes[tree.parent[child]], tree.nodes[child], radii[child], radii[child])
+    expected, _ = rasterise_capsules(
+        (48, 48), tree.nodes[tree.parent[child]], tree.nodes[child], radii[child], radii[child]
+    )
     np.testing.assert_array_equal(vessel_tree_2d((48, 48), seed=4).mask, expected)
 
 

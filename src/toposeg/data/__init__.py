@@ -13,11 +13,20 @@ from toposeg.data.io import read_image
 from toposeg.data.membranes import cell_sheets_3d, membranes_2d, membranes_from_labels
 from toposeg.data.neurites import Skeleton, hemibrain_neurites_3d, read_swc, render_skeleton_crop
 from toposeg.data.osm_roads import helsinki_road_geometry, helsinki_roads
-from toposeg.data.patches import PatchDataset, augment_pair, normalise_image
 from toposeg.data.registry import DATASETS, DatasetInfo, get_dataset, sample_seed
 from toposeg.data.roads import render_roads, road_network_2d
 from toposeg.data.samples import curvilinear_likelihood
+from toposeg.data.transforms import augment_pair, normalise_image
 from toposeg.data.trees import tube_tree_3d, vessel_tree_2d
+
+
+def __getattr__(name: str) -> object:
+    # PatchDataset needs torch: imported on first use, so reading images stays light
+    if name == "PatchDataset":
+        from toposeg.data.patches import PatchDataset
+
+        return PatchDataset
+    raise AttributeError(f"module 'toposeg.data' has no attribute {name!r}")
 
 __all__ = [
     "DATASETS",

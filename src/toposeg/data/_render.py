@@ -53,8 +53,18 @@ def rasterise_capsules(
     for window in np.unique(windows):
         group = np.flatnonzero(windows == window)
         for chunk in np.array_split(group, max(1, len(group) * int(window) ** ndim // 2**21)):
-            _rasterise_group(shape, int(window), starts[chunk], ends[chunk], start_radii[chunk],
-                             end_radii[chunk], values[chunk], lows[chunk], mask, signal)
+            _rasterise_group(
+                shape,
+                int(window),
+                starts[chunk],
+                ends[chunk],
+                start_radii[chunk],
+                end_radii[chunk],
+                values[chunk],
+                lows[chunk],
+                mask,
+                signal,
+            )
     return mask.reshape(shape), signal.reshape(shape)
 
 
@@ -110,8 +120,6 @@ def smooth_field(
     span = field.max() - field.min()
     field = (field - field.min()) / (span if span > 0 else 1.0)
     return (low + (high - low) * field).astype(np.float32)
-
-
 
 
 def poisson_noise(rng: np.random.Generator, image: np.ndarray, photons: float) -> np.ndarray:

@@ -70,8 +70,15 @@ def fetch_fill_voids_archive() -> Path:
     if target.is_file():
         return target
     command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", "fill-voids",
-        f"fill-voids=={FILL_VOIDS_VERSION}", "--dest",
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--no-binary",
+        "fill-voids",
+        f"fill-voids=={FILL_VOIDS_VERSION}",
+        "--dest",
     ]
     with tempfile.TemporaryDirectory() as folder:
         result = subprocess.run([*command, folder], capture_output=True, text=True, check=False)
@@ -98,10 +105,12 @@ def connectomics_membranes(
 
     Examples
     --------
-    >>> from toposeg.data import connectomics_membranes
-    >>> data = connectomics_membranes(split="val", count=2)  # doctest: +SKIP
-    >>> data[0].image.shape  # doctest: +SKIP
-    (128, 128)
+    Needs ``pip install 'toposeg[real]'``; the first call fetches the archive (tested in
+    ``tests/data/test_real.py``, marked slow)::
+
+        from toposeg.data import connectomics_membranes
+        data = connectomics_membranes(split="val", count=2)
+        data[0].image.shape  # (128, 128)
     """
     return _crops("connectomics_membranes", split, count, tuple(shape), seed, archive, ndim=2)
 

@@ -173,9 +173,7 @@ def _read_pair(image_path: Path, mask_path: Path, name: str, problems: list[str]
     if binary is None:
         values = np.unique(mask)
         shown = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if len(values) > 6 else "")
-        problems.append(
-            f"{mask_path}: mask must be binary (0/1, 0/255 or bool), found values {shown}"
-        )
+        problems.append(f"{mask_path}: mask must be binary (0/1, 0/255 or bool), found values {shown}")
         return None
     return Sample(image.astype(np.float32), binary, name=name)
 

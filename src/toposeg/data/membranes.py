@@ -128,7 +128,11 @@ def membranes_2d(
     rng = np.random.default_rng(seed)
     labels = cell_labels(rng, shape, cell_size, deformation)
     sample = membranes_from_labels(
-        labels, seed=int(rng.integers(2**63)), cell_size=cell_size, breaks=breaks, blobs=blobs,
+        labels,
+        seed=int(rng.integers(2**63)),
+        cell_size=cell_size,
+        breaks=breaks,
+        blobs=blobs,
         photons=photons,
     )
     return Sample(sample.image, sample.mask, name=f"membranes_2d(seed={seed})")
@@ -180,8 +184,14 @@ def cell_sheets_3d(
     rng = np.random.default_rng(seed)
     labels = cell_labels(rng, shape, cell_size, deformation)
     sample = membranes_from_labels(
-        labels, seed=int(rng.integers(2**63)), cell_size=cell_size, max_extra_width=0.6,
-        breaks=breaks, blobs=blobs, photons=photons, blur=blur,
+        labels,
+        seed=int(rng.integers(2**63)),
+        cell_size=cell_size,
+        max_extra_width=0.6,
+        breaks=breaks,
+        blobs=blobs,
+        photons=photons,
+        blur=blur,
     )
     return Sample(sample.image, sample.mask, name=f"cell_sheets_3d(seed={seed})")
 

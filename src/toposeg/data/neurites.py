@@ -103,7 +103,9 @@ def render_skeleton_crop(
     child = np.flatnonzero(skeleton.parent >= 0)
     starts, ends = points[skeleton.parent[child]], points[child]
     reach = radii[child, None] + 2
-    near = np.all((np.maximum(starts, ends) + reach >= 0) & (np.minimum(starts, ends) - reach < shape), axis=1)
+    near = np.all(
+        (np.maximum(starts, ends) + reach >= 0) & (np.minimum(starts, ends) - reach < shape), axis=1
+    )
     contrast = rng.uniform(0.5, 0.8) * np.ones(len(skeleton.parent))
     dim = random_walk_stretches(rng, skeleton.parent, max(1, len(skeleton.parent) // 100), 12)
     contrast[dim] *= rng.uniform(0.05, 0.3, int(dim.sum()))
@@ -147,10 +149,11 @@ def hemibrain_neurites_3d(
 
     Examples
     --------
-    >>> from toposeg.data import hemibrain_neurites_3d
-    >>> data = hemibrain_neurites_3d(split="test", count=2)  # doctest: +SKIP
-    >>> data[0].mask.shape  # doctest: +SKIP
-    (48, 48, 48)
+    Needs ``pip install 'toposeg[real]'`` (tested in ``tests/data/test_real.py``, marked slow)::
+
+        from toposeg.data import hemibrain_neurites_3d
+        data = hemibrain_neurites_3d(split="test", count=2)
+        data[0].mask.shape  # (48, 48, 48)
     """
     if split not in NEURON_SPLITS:
         raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
@@ -161,7 +164,8 @@ def hemibrain_neurites_3d(
         raise ValueError(f"count must be >= 1 and voxel_size > 0, got {count} and {voxel_size}")
     skeletons = hemibrain_skeletons()
     chosen = [skeletons[i] for i in NEURON_SPLITS[split]]
-    key = f"hemibrain_neurites_3d_v{_RENDER_VERSION}_{split}_{count}_{'x'.join(map(str, shape))}_{seed}_{voxel_size:g}"
+    size = "x".join(map(str, shape))
+    key = f"hemibrain_neurites_3d_v{_RENDER_VERSION}_{split}_{count}_{size}_{seed}_{voxel_size:g}"
 
     def build() -> dict[str, np.ndarray]:
         images, masks = [], []

