@@ -10,9 +10,19 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-# A capsule whose radius is at least this many voxels rasterises to a connected set: in 2D a
-# digital line needs half-width sqrt(2)/2 to be 4-connected, in 3D sqrt(3)/2 to be 6-connected.
+# Radius from which a capsule rasterises to a 4- (2D) / 6-connected (3D) set. 2D: a strip of
+# half-width >= sqrt(2)/2 holds a standard (4-connected) digital line. 3D: above sqrt(3)/2 the
+# capsule holds every voxel its axis passes through (a 6-connected chain). Both are checked on
+# random segments in tests/data/test_render.py, and thinner capsules are shown to break apart.
 MIN_CONNECTED_RADIUS = {2: 0.75, 3: 0.9}
+
+
+def check_shape(shape: tuple[int, ...], ndim: int, name: str, smallest: int = 16) -> tuple[int, ...]:
+    """``shape`` as a tuple of ints, or a ValueError naming the generator."""
+    shape = tuple(int(s) for s in shape)
+    if len(shape) != ndim or min(shape) < smallest:
+        raise ValueError(f"{name}: shape must be {ndim}D with sizes >= {smallest}, got {shape}")
+    return shape
 
 
 def rasterise_capsules(

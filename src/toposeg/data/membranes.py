@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from toposeg.data._cells import cell_labels, membrane_mask, render_cells, widen
-from toposeg.data._render import smooth_field
+from toposeg.data._render import check_shape, smooth_field
 from toposeg.data._sample import Sample
 
 __all__ = ["cell_sheets_3d", "membranes_2d", "membranes_from_labels"]
@@ -124,7 +124,7 @@ def membranes_2d(
     >>> cells > 4
     True
     """
-    shape = _check_shape(shape, 2, "membranes_2d")
+    shape = check_shape(shape, 2, "membranes_2d")
     rng = np.random.default_rng(seed)
     labels = cell_labels(rng, shape, cell_size, deformation)
     sample = membranes_from_labels(
@@ -180,7 +180,7 @@ def cell_sheets_3d(
     >>> image.shape, bool(0 < mask.mean() < 0.5)
     ((24, 24, 24), True)
     """
-    shape = _check_shape(shape, 3, "cell_sheets_3d")
+    shape = check_shape(shape, 3, "cell_sheets_3d")
     rng = np.random.default_rng(seed)
     labels = cell_labels(rng, shape, cell_size, deformation)
     sample = membranes_from_labels(
@@ -194,10 +194,3 @@ def cell_sheets_3d(
         blur=blur,
     )
     return Sample(sample.image, sample.mask, name=f"cell_sheets_3d(seed={seed})")
-
-
-def _check_shape(shape: tuple[int, ...], ndim: int, name: str) -> tuple[int, ...]:
-    shape = tuple(int(s) for s in shape)
-    if len(shape) != ndim or min(shape) < 16:
-        raise ValueError(f"{name}: shape must be {ndim}D with sizes >= 16, got {shape}")
-    return shape

@@ -35,7 +35,7 @@ __all__ = ["Skeleton", "hemibrain_neurites_3d", "read_swc", "render_skeleton_cro
 
 NEURON_SPLITS = {"train": (0, 1, 2), "val": (3,), "test": (4,)}
 _SPLIT_CODE = {"train": 0, "val": 1, "test": 2}
-_RENDER_VERSION = 1
+_RENDER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def render_skeleton_crop(
     )
     contrast = rng.uniform(0.5, 0.8) * np.ones(len(skeleton.parent))
     dim = random_walk_stretches(rng, skeleton.parent, max(1, len(skeleton.parent) // 100), 12)
-    contrast[dim] *= rng.uniform(0.05, 0.3, int(dim.sum()))
+    contrast[dim] *= rng.uniform(0.05, 0.3)
     chosen = child[near]
     mask, signal = rasterise_capsules(
         shape, points[skeleton.parent[chosen]], points[chosen], radii[chosen], radii[chosen], contrast[chosen]

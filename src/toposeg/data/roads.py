@@ -21,7 +21,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial import Delaunay
 
-from toposeg.data._render import MIN_CONNECTED_RADIUS, finish, rasterise_capsules
+from toposeg.data._render import MIN_CONNECTED_RADIUS, check_shape, finish, rasterise_capsules
 from toposeg.data._sample import Sample
 
 __all__ = ["render_roads", "road_network_2d"]
@@ -71,9 +71,7 @@ def road_network_2d(
     >>> image.shape, mask.dtype, bool(mask.any())
     ((64, 64), dtype('bool'), True)
     """
-    shape = tuple(int(s) for s in shape)
-    if len(shape) != 2 or min(shape) < 16:
-        raise ValueError(f"road_network_2d: shape must be 2D with sizes >= 16, got {shape}")
+    shape = check_shape(shape, 2, "road_network_2d")
     if not 0.0 <= extra_edges <= 1.0:
         raise ValueError(f"extra_edges must be in [0, 1], got {extra_edges}")
     rng = np.random.default_rng(seed)

@@ -18,6 +18,7 @@ from scipy import ndimage
 
 from toposeg.data._render import (
     MIN_CONNECTED_RADIUS,
+    check_shape,
     finish,
     poisson_noise,
     random_walk_stretches,
@@ -28,13 +29,6 @@ from toposeg.data._sample import Sample
 from toposeg.data._tree import Tree, murray_radii, prune_spurs, space_colonisation
 
 __all__ = ["tube_tree_3d", "vessel_tree_2d"]
-
-
-def _check_shape(shape: tuple[int, ...], ndim: int, name: str) -> tuple[int, ...]:
-    shape = tuple(int(s) for s in shape)
-    if len(shape) != ndim or min(shape) < 16:
-        raise ValueError(f"shape must be {ndim}D with sizes >= 16, got {shape} ({name})")
-    return shape
 
 
 def _grow_tree(rng: np.random.Generator, shape: tuple[int, ...], density: float) -> Tree:
@@ -59,7 +53,7 @@ def _edge_contrast(
     contrast = rng.uniform(0.55, 0.8) * (radii / radii.max()) ** 0.4
     count = int(round(fade_stretches * len(tree.parent) / 60))
     faded = random_walk_stretches(rng, tree.parent, count, length=int(rng.integers(8, 20)))
-    contrast[faded] *= rng.uniform(0.08, 0.35, size=int(faded.sum()))
+    contrast[faded] *= rng.uniform(0.08, 0.35)
     return contrast
 
 
@@ -120,7 +114,7 @@ def vessel_tree_2d(
     >>> ndimage.label(mask)[1]  # one tree: one 4-connected component
     1
     """
-    shape = _check_shape(shape, 2, "vessel_tree_2d")
+    shape = check_shape(shape, 2, "vessel_tree_2d")
     if leaf_radius < MIN_CONNECTED_RADIUS[2]:
         raise ValueError(f"leaf_radius must be >= {MIN_CONNECTED_RADIUS[2]}, got {leaf_radius}")
     rng = np.random.default_rng(seed)
@@ -176,7 +170,7 @@ def tube_tree_3d(
     >>> image.shape, ndimage.label(mask)[1]
     ((24, 24, 24), 1)
     """
-    shape = _check_shape(shape, 3, "tube_tree_3d")
+    shape = check_shape(shape, 3, "tube_tree_3d")
     if leaf_radius < MIN_CONNECTED_RADIUS[3]:
         raise ValueError(f"leaf_radius must be >= {MIN_CONNECTED_RADIUS[3]}, got {leaf_radius}")
     rng = np.random.default_rng(seed)
