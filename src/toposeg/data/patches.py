@@ -112,7 +112,7 @@ class PatchDataset(Dataset):
             image, mask = image[box], mask[box]
         image, mask = augment_pair(image, mask, rng, self.augment)
         return (
-            torch.from_numpy(image.astype(np.float32, copy=False))[None],
+            torch.from_numpy(np.array(image, dtype=np.float32))[None],  # a copy: never aliases
             torch.from_numpy(mask.astype(np.float32))[None],
         )
 

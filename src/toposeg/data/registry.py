@@ -41,6 +41,10 @@ class DatasetInfo:
     requires : tuple of str
         Packages to pip install (the ``real`` extra).
     description : str
+    make : callable
+        The generator (synthetic: ``make(shape, seed=, **options) -> Sample``) or the loader
+        (real: ``make(split=, count=, shape=, seed=, **options) -> SampleSet``; folder:
+        :func:`toposeg.data.load_folder`).
     """
 
     name: str

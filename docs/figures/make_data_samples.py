@@ -4,7 +4,7 @@
 projection along axis 0. The real-geometry datasets are drawn when the
 ``real`` extra is installed, else left out.
 
-    python docs/make_data_figure.py
+    python docs/figures/make_data_samples.py
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from toposeg.data import DATASETS, MissingPackageError, get_dataset  # noqa: E402
 
 TREE_LIKE = ("tubes3d", "hemibrain_neurites3d")
-OUT = Path(__file__).resolve().parent / "figures" / "data_samples.png"
+OUT = Path(__file__).resolve().parent / "data_samples.png"
 
 
 def main() -> None:
