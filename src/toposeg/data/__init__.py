@@ -1,6 +1,65 @@
-"""Datasets: built-in synthetic samples and generators, file reading."""
+"""Datasets: built-in synthetic generators, real-geometry datasets, the user's folders, patches.
 
+``get_dataset(name, split=...)`` gives a dataset by name; ``PatchDataset`` turns samples into
+training patches (torch tensors). See ``docs/data.md``.
+"""
+
+from toposeg.data._cache import cache_dir
+from toposeg.data._packages import REAL_PINS, MissingPackageError
+from toposeg.data._sample import Sample, SampleSet
+from toposeg.data.connectomics import connectomics_labels, connectomics_membranes, connectomics_sheets_3d
+from toposeg.data.folder import DataFolderError, load_folder, split_names
 from toposeg.data.io import read_image
+from toposeg.data.membranes import cell_sheets_3d, membranes_2d, membranes_from_labels
+from toposeg.data.neurites import Skeleton, hemibrain_neurites_3d, read_swc, render_skeleton_crop
+from toposeg.data.osm_roads import helsinki_road_geometry, helsinki_roads
+from toposeg.data.registry import DATASETS, DatasetInfo, get_dataset, sample_seed
+from toposeg.data.roads import render_roads, road_network_2d
 from toposeg.data.samples import curvilinear_likelihood
+from toposeg.data.transforms import augment_pair, normalise_image
+from toposeg.data.trees import tube_tree_3d, vessel_tree_2d
 
-__all__ = ["curvilinear_likelihood", "read_image"]
+
+def __getattr__(name: str) -> object:
+    # PatchDataset needs torch: imported on first use, so reading images stays light
+    if name == "PatchDataset":
+        from toposeg.data.patches import PatchDataset
+
+        return PatchDataset
+    raise AttributeError(f"module 'toposeg.data' has no attribute {name!r}")
+
+__all__ = [
+    "DATASETS",
+    "REAL_PINS",
+    "DataFolderError",
+    "DatasetInfo",
+    "MissingPackageError",
+    "PatchDataset",
+    "Sample",
+    "SampleSet",
+    "Skeleton",
+    "augment_pair",
+    "cache_dir",
+    "cell_sheets_3d",
+    "connectomics_labels",
+    "connectomics_membranes",
+    "connectomics_sheets_3d",
+    "curvilinear_likelihood",
+    "get_dataset",
+    "hemibrain_neurites_3d",
+    "helsinki_road_geometry",
+    "helsinki_roads",
+    "load_folder",
+    "membranes_2d",
+    "membranes_from_labels",
+    "normalise_image",
+    "read_image",
+    "read_swc",
+    "render_roads",
+    "render_skeleton_crop",
+    "road_network_2d",
+    "sample_seed",
+    "split_names",
+    "tube_tree_3d",
+    "vessel_tree_2d",
+]
