@@ -183,6 +183,32 @@ def test_candidate_order_matches_scipy_distance_transform(shape):
             np.testing.assert_allclose(squared, distance[expected])
 
 
+def _volume_cases():
+    """Volumes that take each way of finishing the distances: local plane searches (near
+    candidates), Y envelope then row searches (far candidates, few), full envelopes (far
+    candidates, many)."""
+    near_source = _blobs((6, 30, 30), 1)
+    near_target = ndimage.binary_dilation(near_source) & ~ndimage.binary_erosion(near_source, iterations=2)
+    plane = np.zeros((8, 40, 40), dtype=bool)
+    plane[:, 0, :] = True
+    block = plane.copy()
+    block[2:7, 25:36, 5:36] = True
+    dot = np.zeros((4, 60, 60), dtype=bool)
+    dot[1, 2, 3] = True
+    return [(near_source, near_target), (plane, block), (dot, np.ones_like(dot))]
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_candidate_order_in_volumes_each_path(case):
+    source, target = _volume_cases()[case]
+    distance = distance_to_other_class(source).ravel() ** 2
+    candidates = np.flatnonzero(source != target)
+    expected = candidates[np.lexsort((candidates, distance[candidates]))]
+    order, squared = ordered_candidates(source.astype(np.uint8), target.astype(np.uint8), True)
+    np.testing.assert_array_equal(order, expected)
+    np.testing.assert_allclose(squared, distance[expected])
+
+
 def test_single_slice_volume_sees_outside_along_depth():
     source = np.ones((1, 4, 4), dtype=bool)
     order, squared = ordered_candidates(source.astype(np.uint8), np.zeros((1, 4, 4), np.uint8), True)

@@ -15,8 +15,9 @@ import numpy as np
 
 from toposeg._numba import kernel
 
-#: Stands for "no site on this line"; larger than any squared distance in a real array.
-FAR = np.int64(1) << np.int64(52)
+#: Stands for "no site on this line"; larger than any squared distance in an array whose
+#: squared side lengths sum to less than 2**30 (the public functions check this).
+FAR = np.int32(1 << 30)
 
 
 @kernel
@@ -115,7 +116,7 @@ def _envelope_rows(field, framed):
 def _envelope_middle(field, framed):
     """Combine a (Z, Y, X) field along Y, in place, one plane at a time."""
     depth, height, width = field.shape
-    plane = np.empty((width, height), dtype=np.int64)
+    plane = np.empty((width, height), dtype=field.dtype)
     for z in range(depth):
         for y in range(height):
             for x in range(width):
@@ -124,6 +125,72 @@ def _envelope_middle(field, framed):
         for y in range(height):
             for x in range(width):
                 field[z, y, x] = plane[x, y]
+
+
+@kernel
+def _row_search(rows_source, rows_fg, rows_bg, indices, distances, budget):
+    """Finish the distance of each candidate (flat index into the (R, W) rows) from the
+    distances along the first axis, searching its row outward until the squared offset alone
+    reaches the best value found. Returns ``False`` if that took more than ``budget`` steps."""
+    width = rows_source.shape[1]
+    for j in range(indices.shape[0]):
+        r, x = divmod(indices[j], width)
+        foreground = rows_source[r, x]
+        row = rows_bg[r] if foreground else rows_fg[r]
+        best = np.int64(row[x])
+        if foreground:
+            best = min(best, (x + 1) ** 2, (width - x) ** 2)
+        offset = 1
+        while offset * offset < best:
+            if x - offset >= 0:
+                best = min(best, row[x - offset] + offset * offset)
+            if x + offset < width:
+                best = min(best, row[x + offset] + offset * offset)
+            if x - offset < 0 and x + offset >= width:
+                break
+            offset += 1
+            budget -= 1
+            if budget < 0:
+                return False
+        distances[j] = best
+    return True
+
+
+@kernel
+def _plane_search(source, to_fg, to_bg, indices, distances, budget, stride):
+    """As :func:`_row_search` for a (Z, Y, X) volume with distances along Z: search the
+    candidate's Z plane in square rings of growing radius r until r^2 alone reaches the best
+    value found. Only every ``stride``-th candidate is done. Returns the number of pixels read,
+    or -1 if that exceeded ``budget``."""
+    depth, height, width = source.shape
+    reads = 0
+    for j in range(0, indices.shape[0], stride):
+        z, rest = divmod(indices[j], height * width)
+        y, x = divmod(rest, width)
+        foreground = source[z, y, x]
+        plane = to_bg[z] if foreground else to_fg[z]
+        best = np.int64(plane[y, x])
+        if foreground:
+            best = min(best, (y + 1) ** 2, (height - y) ** 2, (x + 1) ** 2, (width - x) ** 2)
+        reach = max(y, height - 1 - y, x, width - 1 - x)
+        radius = 1
+        while radius * radius < best and radius <= reach:
+            for dy in range(-radius, radius + 1):
+                yy = y + dy
+                if yy < 0 or yy >= height:
+                    continue
+                # the whole row of the ring at the top and bottom, its two ends elsewhere
+                step = 1 if dy == -radius or dy == radius else 2 * radius
+                for dx in range(-radius, radius + 1, step):
+                    xx = x + dx
+                    if 0 <= xx < width:
+                        best = min(best, plane[yy, xx] + dy * dy + dx * dx)
+            reads += 8 * radius
+            if reads > budget:
+                return -1
+            radius += 1
+        distances[j] = best
+    return reads
 
 
 @kernel
@@ -136,60 +203,45 @@ def ordered_candidates(source, target, volume):
     Returns ``(indices, squared_distances)``.
     """
     depth, height, width = source.shape
-    to_fg = np.empty(source.shape, dtype=np.int64)
-    to_bg = np.empty(source.shape, dtype=np.int64)
+    to_fg = np.empty(source.shape, dtype=np.int32)
+    to_bg = np.empty(source.shape, dtype=np.int32)
+    lines = (depth, height * width) if depth > 1 else (height, width)
+    _sweep_first_axis(source.reshape(lines), to_fg.reshape(lines), to_bg.reshape(lines))
+    flat_bg = to_bg.ravel()
+    if depth == 1 and volume:  # a single slice: the outside is one step away along Z
+        for i in range(flat_bg.shape[0]):
+            flat_bg[i] = min(flat_bg[i], 1)
+    flat_source = source.ravel()
+    flat_target = target.ravel()
+    count = 0
+    for i in range(flat_source.shape[0]):
+        count += flat_source[i] != flat_target[i]
+    indices = np.empty(count, dtype=np.int64)
+    j = 0
+    for i in range(flat_source.shape[0]):
+        if flat_source[i] != flat_target[i]:
+            indices[j] = i
+            j += 1
+    distances = np.empty(count, dtype=np.int64)
+    # Candidates are usually near the boundary: finish their distances by a local search. If
+    # the searches would grow longer than full lower-envelope passes, do those instead, one
+    # axis at a time (in a volume: along Y for all pixels, then a search along the rows). A
+    # search step reads a pixel or two in order; an envelope costs ~10-20 such reads a pixel.
+    # In a volume the cost of the plane searches, quadratic in the distance, is first
+    # estimated on every 16th candidate.
+    size = flat_source.shape[0]
+    rows = (depth * height, width)
     if depth > 1:
-        _sweep_first_axis(
-            source.reshape(depth, height * width),
-            to_fg.reshape(depth, height * width),
-            to_bg.reshape(depth, height * width),
-        )
+        sample = _plane_search(source, to_fg, to_bg, indices, distances, size, 16)
+        if 0 <= sample <= size and _plane_search(source, to_fg, to_bg, indices, distances, 24 * size, 1) >= 0:
+            return _sort_by_distance(indices, distances)
+    if depth > 1:
         _envelope_middle(to_fg, False)
         _envelope_middle(to_bg, True)
-    else:
-        _sweep_first_axis(source[0], to_fg[0], to_bg[0])
-        if volume:  # a single slice: the outside is one step away along Z
-            to_bg[...] = np.minimum(to_bg, 1)
-    rows_fg = to_fg.reshape(depth * height, width)
-    rows_bg = to_bg.reshape(depth * height, width)
-    rows_source = source.reshape(depth * height, width)
-    rows_target = target.reshape(depth * height, width)
-    count = 0
-    for r in range(depth * height):
-        for x in range(width):
-            count += rows_source[r, x] != rows_target[r, x]
-    indices = np.empty(count, dtype=np.int64)
-    distances = np.empty(count, dtype=np.int64)
-    # Finish the distance of each candidate by searching its row outward from it, until the
-    # squared offset alone reaches the best value found; if the searches grow longer than a
-    # full lower-envelope pass over the rows would be, do that pass instead.
-    budget = 4 * source.size
-    j = 0
-    for r in range(depth * height):
-        for x in range(width):
-            if rows_source[r, x] == rows_target[r, x]:
-                continue
-            row = rows_bg[r] if rows_source[r, x] else rows_fg[r]
-            best = min(row[x], (x + 1) ** 2, (width - x) ** 2) if rows_source[r, x] else row[x]
-            offset = 1
-            while offset * offset < best and budget > 0:
-                if x - offset >= 0 and row[x - offset] + offset * offset < best:
-                    best = row[x - offset] + offset * offset
-                if x + offset < width and row[x + offset] + offset * offset < best:
-                    best = row[x + offset] + offset * offset
-                if x - offset < 0 and x + offset >= width:
-                    break
-                offset += 1
-                budget -= 1
-            indices[j] = r * width + x
-            distances[j] = best
-            j += 1
-    if budget <= 0:
-        _envelope_rows(rows_fg, False)
-        _envelope_rows(rows_bg, True)
-        flat_source = source.ravel()
+    if not _row_search(source.reshape(rows), to_fg.reshape(rows), to_bg.reshape(rows), indices, distances, 8 * size):
+        _envelope_rows(to_fg.reshape(rows), False)
+        _envelope_rows(to_bg.reshape(rows), True)
         flat_fg = to_fg.ravel()
-        flat_bg = to_bg.ravel()
         for j in range(count):
             i = indices[j]
             distances[j] = flat_bg[i] if flat_source[i] else flat_fg[i]
