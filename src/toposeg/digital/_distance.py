@@ -133,8 +133,11 @@ def _row_search(rows_source, rows_fg, rows_bg, indices, distances, budget):
     distances along the first axis, searching its row outward until the squared offset alone
     reaches the best value found. Returns ``False`` if that took more than ``budget`` steps."""
     width = rows_source.shape[1]
-    for j in range(indices.shape[0]):
-        r, x = divmod(indices[j], width)
+    r = 0
+    for j in range(indices.shape[0]):  # indices increase: follow the row instead of dividing
+        while indices[j] >= (r + 1) * width:
+            r += 1
+        x = indices[j] - r * width
         foreground = rows_source[r, x]
         row = rows_bg[r] if foreground else rows_fg[r]
         best = np.int64(row[x])
@@ -216,12 +219,12 @@ def ordered_candidates(source, target, volume):
     count = 0
     for i in range(flat_source.shape[0]):
         count += flat_source[i] != flat_target[i]
-    indices = np.empty(count, dtype=np.int64)
+    indices = np.empty(count + 1, dtype=np.int64)
     j = 0
-    for i in range(flat_source.shape[0]):
-        if flat_source[i] != flat_target[i]:
-            indices[j] = i
-            j += 1
+    for i in range(flat_source.shape[0]):  # without a branch: half may differ at random
+        indices[j] = i
+        j += flat_source[i] != flat_target[i]
+    indices = indices[:count]
     distances = np.empty(count, dtype=np.int64)
     # Candidates are usually near the boundary: finish their distances by a local search. If
     # the searches would grow longer than full lower-envelope passes, do those instead, one

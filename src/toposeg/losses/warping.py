@@ -106,10 +106,11 @@ def warping_loss(
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     with torch.no_grad():
-        if not ((target == 0) | (target == 1)).all():
+        truth = target.detach() > 0.5
+        if (target != truth.to(target.dtype)).any():
             raise ValueError("target must be binary (0 or 1) for the warping loss: its topology is needed")
+        truth = truth.cpu().numpy()
         predicted = (prob.detach() > 0.5).cpu().numpy()
-        truth = (target.detach() > 0.5).cpu().numpy()
     batch, channels = prob.shape[:2]
     size = int(np.prod(spatial))
     masks = critical_mask_batch(
