@@ -5,8 +5,11 @@ the distance to the nearest site on each line, then the lower envelope of parabo
 remaining axis combines them. Two fields are built at once (sites = foreground, sites =
 background); each pixel keeps the one for the class it is not in. As everywhere in toposeg, the
 outside of the array counts as background: every line gets a background site just beyond each
-end. The sweeps run over whole planes and the envelopes over contiguous rows, so memory is read
-in order. The last axis is finished only at the pixels asked for, by a short outward search.
+end. Only the distances of the candidates (the pixels where two masks differ) are needed, and
+those are usually small: after the first sweep, each is finished by a local search that stops
+as soon as the offset alone exceeds the best value found; the full envelopes run only when the
+searches would cost more. Sweeps run over whole planes and envelopes over contiguous rows, so
+memory is read in order.
 """
 
 from __future__ import annotations

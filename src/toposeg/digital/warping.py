@@ -186,7 +186,7 @@ def _check_pair(first: object, second: object, names: tuple[str, str]) -> tuple[
     b = check_binary(check_array(second, names[1]), names[1])
     if a.shape != b.shape:
         raise ValueError(f"{names[0]} and {names[1]} must have the same shape, got {a.shape} and {b.shape}")
-    if sum(s * s for s in a.shape) >= 2**30:
+    if a.size >= 2**31 or sum(s * s for s in a.shape) >= 2**30:
         raise ValueError(f"{names[0]} is too large to warp (shape {a.shape})")
     return a, b
 
