@@ -151,6 +151,12 @@ def test_inputs_not_modified_and_dtypes():
     np.testing.assert_array_equal(target, copies[1])
     assert out.dtype == bool and out.shape == source.shape
     np.testing.assert_array_equal(out, warp(source.astype(bool), target.astype(bool)))
+    # views in any memory order give the result of their contiguous copies
+    wide_source, wide_target = _blobs((12, 30), 4), _blobs((12, 30), 5)
+    for view in (lambda a: a.T, lambda a: a[:, ::3], lambda a: np.asfortranarray(a)):
+        a, b = view(wide_source), view(wide_target)
+        np.testing.assert_array_equal(warp(a, b), warp(a.copy(order="C"), b.copy(order="C")))
+        np.testing.assert_array_equal(simple_point_map(a), simple_point_map(a.copy(order="C")))
 
 
 def test_critical_mask_formula_and_batch():
