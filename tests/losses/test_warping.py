@@ -145,3 +145,12 @@ def test_float32_and_3d_shapes():
 def test_bad_input(prob, target, kwargs, error, message):
     with pytest.raises(error, match=message):
         warping_loss(prob, target, **kwargs)
+
+
+def test_channels_last_prediction_gives_the_same_loss_and_gradient():
+    prob, target = _sample((2, 2, 12, 13), seed=10)
+    strided = prob.detach().permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2).requires_grad_(True)
+    assert not strided.is_contiguous()
+    warping_loss(prob, target).backward()
+    warping_loss(strided, target).backward()
+    assert torch.allclose(prob.grad, strided.grad)

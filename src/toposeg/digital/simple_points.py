@@ -69,7 +69,7 @@ def simple_point_map(mask: np.ndarray, *, connectivity: int = 1) -> np.ndarray:
     """
     mask = check_binary(check_array(mask, "mask"), "mask")
     connectivity = check_connectivity(connectivity, mask.ndim)
-    padded = np.pad(mask.astype(np.uint8), 1)
+    padded = np.pad(np.ascontiguousarray(mask, dtype=np.uint8), 1)  # C order: flat offsets
     if mask.ndim == 2:
         table = SIMPLE_2D[0 if connectivity == 1 else 1]
         out = simple_map_2d(padded, ring_offsets(padded.shape[1]), table)

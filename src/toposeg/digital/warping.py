@@ -195,15 +195,16 @@ def _warp(source: np.ndarray, target: np.ndarray, connectivity: int, max_passes:
     """Validated warping: bool arrays of one shape, connectivity 1 or ndim."""
     ndim = source.ndim
     volume_shape = source.shape if ndim == 3 else (1, *source.shape)
-    goal = target.astype(np.uint8).reshape(volume_shape)
-    padded = np.pad(source.astype(np.uint8), 1)
+    # C-ordered uint8 copies: the kernels address neighbours by flat offsets
+    goal = np.ascontiguousarray(target, dtype=np.uint8).reshape(volume_shape)
+    padded = np.pad(np.ascontiguousarray(source, dtype=np.uint8), 1)
     inner = (slice(1, -1),) * ndim
     if ndim == 2:
         offsets = ring_offsets(padded.shape[1])
         table = SIMPLE_2D[0 if connectivity == 1 else 1]
     else:
         offsets = cube_offsets(padded.shape[1], padded.shape[2])
-    current = source.astype(np.uint8).reshape(volume_shape)
+    current = np.ascontiguousarray(source, dtype=np.uint8).reshape(volume_shape)
     passes = 0
     while current.any():  # with no foreground, no point is simple
         order, _ = ordered_candidates(current, goal, ndim == 3)
