@@ -128,6 +128,22 @@ def test_figure_5_4_two_blocks_and_a_big_irrelevant_error():
     assert one_pass[14:].any() and one_pass[7:11, 12:18].any()
 
 
+def test_figure_5_7_hole_in_a_3d_membrane():
+    """A thick plate with a hole (a tunnel) against the same plate without it: warping the
+    solid plate toward the holed one leaves a membrane one voxel thick across the hole, in the
+    middle of the plate; warping the holed plate toward the solid one leaves a one-voxel
+    tunnel."""
+    solid = np.zeros((7, 13, 13), dtype=bool)
+    solid[2:5, 1:12, 1:12] = True
+    holed = solid.copy()
+    holed[2:5, 4:9, 4:9] = False
+    membrane = warp(solid, holed) != holed
+    assert membrane.sum() == 25 and membrane[3, 4:9, 4:9].all()
+    tunnel = warp(holed, solid) != solid
+    assert np.argwhere(tunnel).tolist() == [[2, 6, 6], [3, 6, 6], [4, 6, 6]]
+    np.testing.assert_array_equal(critical_mask(holed, solid), membrane | tunnel)
+
+
 def test_trivial_cases():
     mask = _blobs((12, 12), 1)
     np.testing.assert_array_equal(warp(mask, mask), mask)
