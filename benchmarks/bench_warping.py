@@ -54,7 +54,10 @@ def load_topolosses_warping():
         sys.modules.setdefault(name, package)
     for name, path in [
         ("topolosses.losses.utils", root / "losses" / "utils.py"),
-        ("topolosses.losses.warping.src.warping_loss", root / "losses" / "warping" / "src" / "warping_loss.py"),
+        (
+            "topolosses.losses.warping.src.warping_loss",
+            root / "losses" / "warping" / "src" / "warping_loss.py",
+        ),
     ]:
         module_spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(module_spec)
@@ -73,7 +76,9 @@ def vessel_pair(
     gt = curvilinear_likelihood(shape, seed=seed, curves=curves) > (0.3 if len(shape) == 2 else 0.2)
     rng = np.random.default_rng(seed + 1)
     noise = ndimage.gaussian_filter(rng.standard_normal(shape), 2.0)
-    logit = 8 * (ndimage.gaussian_filter(gt.astype(np.float64), 1.0) - 0.5) + noise_level * noise / noise.std()
+    logit = (
+        8 * (ndimage.gaussian_filter(gt.astype(np.float64), 1.0) - 0.5) + noise_level * noise / noise.std()
+    )
     prob = 1 / (1 + np.exp(-logit))
     return gt, prob.astype(np.float32), prob > 0.5
 
@@ -163,7 +168,9 @@ def main() -> None:
             row["topolosses ms"] = 1e3 * peer
             row["topolosses/ours"] = peer / times["loss step"]
         rows.append(row)
-    print(f"torch threads: {torch.get_num_threads()}; topolosses: {'loaded' if peer_class else 'not installed'}")
+    print(
+        f"torch threads: {torch.get_num_threads()}; topolosses: {'loaded' if peer_class else 'not installed'}"
+    )
     print_table(rows)
 
 

@@ -34,7 +34,9 @@ def _centres(configs: np.ndarray, connectivity: int) -> np.ndarray:
     cell = tuple(s + 1 for s in shape)
     grid = np.zeros((count * cell[0], *cell[1:]), dtype=bool)
     for k in range(count):
-        grid[(slice(k * cell[0], k * cell[0] + shape[0]),) + tuple(slice(0, s) for s in shape[1:])] = configs[k]
+        grid[(slice(k * cell[0], k * cell[0] + shape[0]),) + tuple(slice(0, s) for s in shape[1:])] = configs[
+            k
+        ]
     simple = simple_point_map(grid, connectivity=connectivity)
     return simple[(slice(1, count * cell[0], cell[0]),) + (1,) * (len(shape) - 1)]
 
@@ -49,7 +51,8 @@ def test_all_256_neighbourhoods_2d(connectivity):
     flipped[:, 1, 1] ^= True
     by_homology = np.array(
         [
-            betti_numbers_brute_force(np.pad(a, 1), connectivity) == betti_numbers_brute_force(np.pad(b, 1), connectivity)
+            betti_numbers_brute_force(np.pad(a, 1), connectivity)
+            == betti_numbers_brute_force(np.pad(b, 1), connectivity)
             for a, b in zip(configs, flipped)
         ]
     )
@@ -84,7 +87,11 @@ def _check_against_global_betti_numbers(configs: np.ndarray, connectivity: int) 
     actual = _centres(configs, connectivity)
     same_betti = simple_by_betti(configs, connectivity)
     assert not (actual & ~same_betti).any(), "a simple point changed the Betti numbers"
-    unexplained = [k for k in np.flatnonzero(same_betti & ~actual) if simple_by_relative_homology(configs[k], connectivity)]
+    unexplained = [
+        k
+        for k in np.flatnonzero(same_betti & ~actual)
+        if simple_by_relative_homology(configs[k], connectivity)
+    ]
     assert not unexplained, configs[unexplained[0]].astype(int)
     return int((same_betti & ~actual).sum())
 
@@ -95,8 +102,12 @@ def test_random_3d_configurations(connectivity):
     _check_against_global_betti_numbers(configs, connectivity)
     actual = _centres(configs, connectivity)
     assert 0.1 < actual.mean() < 0.9
-    np.testing.assert_array_equal(actual[:100], [simple_by_relative_homology(c, connectivity) for c in configs[:100]])
-    np.testing.assert_array_equal(actual[:500], [simple_by_topological_numbers(c, connectivity) for c in configs[:500]])
+    np.testing.assert_array_equal(
+        actual[:100], [simple_by_relative_homology(c, connectivity) for c in configs[:100]]
+    )
+    np.testing.assert_array_equal(
+        actual[:500], [simple_by_topological_numbers(c, connectivity) for c in configs[:500]]
+    )
 
 
 @pytest.mark.slow
@@ -107,7 +118,9 @@ def test_100k_random_3d_configurations(connectivity):
         configs = _random_cubes(10_000, seed=100 * connectivity + chunk)
         _check_against_global_betti_numbers(configs, connectivity)
         actual = _centres(configs[:200], connectivity)
-        np.testing.assert_array_equal(actual, [simple_by_relative_homology(c, connectivity) for c in configs[:200]])
+        np.testing.assert_array_equal(
+            actual, [simple_by_relative_homology(c, connectivity) for c in configs[:200]]
+        )
 
 
 def test_betti_numbers_can_hide_a_change_of_topology():
@@ -141,7 +154,10 @@ def test_whole_images_2d_against_global_betti_numbers(connectivity):
             for index in np.ndindex(mask.shape):
                 flipped = mask.copy()
                 flipped[index] ^= True
-                assert simple[index] == (betti_numbers(flipped, connectivity=connectivity) == before), (mask, index)
+                assert simple[index] == (betti_numbers(flipped, connectivity=connectivity) == before), (
+                    mask,
+                    index,
+                )
 
 
 @pytest.mark.parametrize("connectivity", [1, 3])

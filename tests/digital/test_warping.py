@@ -46,7 +46,9 @@ def test_topology_kept_and_distance_never_grows(ndim, connectivity):
         target = _blobs(shape, seed + 20, level=0.3)
         for max_passes in (1, None):
             warped = warp(source, target, connectivity=connectivity, max_passes=max_passes)
-            assert betti_numbers(warped, connectivity=connectivity) == betti_numbers(source, connectivity=connectivity)
+            assert betti_numbers(warped, connectivity=connectivity) == betti_numbers(
+                source, connectivity=connectivity
+            )
             before = (source != target).sum()
             after = (warped != target).sum()
             assert after <= before
@@ -64,7 +66,9 @@ def test_topology_kept_and_distance_never_grows(ndim, connectivity):
 def test_property_2d(source, target_full, connectivity):
     target = target_full[: source.shape[0], : source.shape[1]]
     warped = warp(source, target, connectivity=connectivity, max_passes=None)
-    assert betti_numbers(warped, connectivity=connectivity) == betti_numbers(source, connectivity=connectivity)
+    assert betti_numbers(warped, connectivity=connectivity) == betti_numbers(
+        source, connectivity=connectivity
+    )
     assert (warped != target).sum() <= (source != target).sum()
     # until stable: no pixel where the result still disagrees with the target is simple
     assert not (simple_point_map(warped, connectivity=connectivity) & (warped != target)).any()
@@ -79,7 +83,9 @@ def test_property_2d(source, target_full, connectivity):
 def test_property_3d(source, target_full, connectivity):
     target = target_full[: source.shape[0], : source.shape[1], : source.shape[2]]
     warped = warp(source, target, connectivity=connectivity, max_passes=None)
-    assert betti_numbers(warped, connectivity=connectivity) == betti_numbers(source, connectivity=connectivity)
+    assert betti_numbers(warped, connectivity=connectivity) == betti_numbers(
+        source, connectivity=connectivity
+    )
     assert (warped != target).sum() <= (source != target).sum()
     assert not (simple_point_map(warped, connectivity=connectivity) & (warped != target)).any()
 
@@ -155,7 +161,9 @@ def test_trivial_cases():
     dot = np.zeros((6, 6), dtype=bool)
     dot[2, 2] = True
     np.testing.assert_array_equal(warp(full, dot, max_passes=None), dot)
-    np.testing.assert_array_equal(warp(np.ones((3, 4, 5), bool), np.zeros((3, 4, 5), bool), max_passes=None).sum(), 1)
+    np.testing.assert_array_equal(
+        warp(np.ones((3, 4, 5), bool), np.zeros((3, 4, 5), bool), max_passes=None).sum(), 1
+    )
 
 
 def test_inputs_not_modified_and_dtypes():
@@ -177,7 +185,9 @@ def test_inputs_not_modified_and_dtypes():
 
 def test_critical_mask_formula_and_batch():
     for prediction, target in _pairs(2, 4, seed=5):
-        expected = (prediction != warp_reference(target, prediction, 1)) | (target != warp_reference(prediction, target, 1))
+        expected = (prediction != warp_reference(target, prediction, 1)) | (
+            target != warp_reference(prediction, target, 1)
+        )
         np.testing.assert_array_equal(critical_mask(prediction, target), expected)
     predictions = [_blobs((16, 16), s) for s in range(5)]
     targets = [_blobs((16, 16), s + 9) for s in range(5)]
@@ -186,7 +196,9 @@ def test_critical_mask_formula_and_batch():
         np.testing.assert_array_equal(m, critical_mask(p, t))
 
 
-@pytest.mark.parametrize("shape", [(1, 7, 9), (4, 5, 6), (1, 30, 40), (6, 10, 12), (3, 1, 30), (1, 3, 300), (2, 3, 200)])
+@pytest.mark.parametrize(
+    "shape", [(1, 7, 9), (4, 5, 6), (1, 30, 40), (6, 10, 12), (3, 1, 30), (1, 3, 300), (2, 3, 200)]
+)
 def test_candidate_order_matches_scipy_distance_transform(shape):
     rng = np.random.default_rng(sum(shape))
     volume = shape[0] > 1
@@ -233,7 +245,7 @@ def test_candidate_order_in_volumes_each_path(case):
 
 def test_single_slice_volume_sees_outside_along_depth():
     source = np.ones((1, 4, 4), dtype=bool)
-    order, squared = ordered_candidates(source.astype(np.uint8), np.zeros((1, 4, 4), np.uint8), True)
+    _, squared = ordered_candidates(source.astype(np.uint8), np.zeros((1, 4, 4), np.uint8), True)
     assert (squared == 1).all()
     np.testing.assert_array_equal(warp(source, ~source, max_passes=None).sum(), 1)
 
@@ -246,8 +258,18 @@ def test_single_slice_volume_sees_outside_along_depth():
         ((np.zeros((2, 2)), np.array([[np.nan, 0], [1, 0]])), {}, ValueError, "target contains NaN"),
         ((np.zeros((2, 2)), np.zeros((2, 3))), {}, ValueError, "must have the same shape"),
         ((np.zeros((2, 2)), np.zeros((2, 2))), {"connectivity": 3}, ValueError, "connectivity must be 1"),
-        ((np.zeros((2, 2)), np.zeros((2, 2))), {"max_passes": 0}, ValueError, "max_passes must be at least 1"),
-        ((np.zeros((2, 2)), np.zeros((2, 2))), {"max_passes": 1.5}, TypeError, "max_passes must be an integer"),
+        (
+            (np.zeros((2, 2)), np.zeros((2, 2))),
+            {"max_passes": 0},
+            ValueError,
+            "max_passes must be at least 1",
+        ),
+        (
+            (np.zeros((2, 2)), np.zeros((2, 2))),
+            {"max_passes": 1.5},
+            TypeError,
+            "max_passes must be an integer",
+        ),
         ((np.zeros(4), np.zeros(4)), {}, ValueError, "source must be 2D or 3D"),
     ],
 )

@@ -83,7 +83,10 @@ def test_gradcheck_float64():
     assert _expected_mask(prob, target).any(axis=(2, 3)).all()  # critical pixels in each channel
     for pixel_loss in ("ce", "mse", "dice"):
         assert torch.autograd.gradcheck(
-            lambda x: warping_loss(x, target, pixel_loss=pixel_loss, dice_weight=0.5), (prob,), eps=1e-6, atol=1e-5
+            lambda x, kind=pixel_loss: warping_loss(x, target, pixel_loss=kind, dice_weight=0.5),
+            (prob,),
+            eps=1e-6,
+            atol=1e-5,
         )
 
 
@@ -107,7 +110,9 @@ def test_binary_labels_and_module_match_function():
     labels = target[:, 0].long()
     assert torch.allclose(warping_loss(prob, labels), warping_loss(prob, target))
     module = WarpingLoss(connectivity=2, pixel_loss="mse", warp_weight=2.0, dice_weight=0.5, max_passes=None)
-    expected = warping_loss(prob, target, connectivity=2, pixel_loss="mse", warp_weight=2.0, dice_weight=0.5, max_passes=None)
+    expected = warping_loss(
+        prob, target, connectivity=2, pixel_loss="mse", warp_weight=2.0, dice_weight=0.5, max_passes=None
+    )
     assert torch.allclose(module(prob, target), expected)
 
 
@@ -131,15 +136,63 @@ def test_float32_and_3d_shapes():
 @pytest.mark.parametrize(
     ("prob", "target", "kwargs", "error", "message"),
     [
-        (torch.full((1, 1, 4, 4), float("nan")), torch.zeros(1, 1, 4, 4), {}, ValueError, "prob contains NaN"),
-        (torch.full((1, 1, 4, 4), 2.0), torch.zeros(1, 1, 4, 4), {}, ValueError, r"prob must hold probabilities in \[0, 1\]"),
-        (torch.rand(1, 1, 4, 4), torch.zeros(1, 1, 4, 5), {}, ValueError, "target must have the prediction's shape"),
+        (
+            torch.full((1, 1, 4, 4), float("nan")),
+            torch.zeros(1, 1, 4, 4),
+            {},
+            ValueError,
+            "prob contains NaN",
+        ),
+        (
+            torch.full((1, 1, 4, 4), 2.0),
+            torch.zeros(1, 1, 4, 4),
+            {},
+            ValueError,
+            r"prob must hold probabilities in \[0, 1\]",
+        ),
+        (
+            torch.rand(1, 1, 4, 4),
+            torch.zeros(1, 1, 4, 5),
+            {},
+            ValueError,
+            "target must have the prediction's shape",
+        ),
         (torch.rand(1, 1, 4, 4), torch.full((1, 1, 4, 4), 0.3), {}, ValueError, "target must be binary"),
-        (torch.rand(1, 1, 4, 4), torch.zeros(1, 1, 4, 4), {"pixel_loss": "bce"}, ValueError, "pixel_loss must be"),
-        (torch.rand(1, 1, 4, 4), torch.zeros(1, 1, 4, 4), {"warp_weight": -1.0}, ValueError, "warp_weight must be"),
-        (torch.rand(1, 1, 4, 4), torch.zeros(1, 1, 4, 4), {"dice_weight": float("inf")}, ValueError, "dice_weight must be"),
-        (torch.rand(1, 1, 4, 4), torch.zeros(1, 1, 4, 4), {"connectivity": 3}, ValueError, "connectivity must be 1"),
-        (torch.rand(1, 1, 4, 4), torch.zeros(1, 1, 4, 4), {"reduction": "max"}, ValueError, "reduction must be"),
+        (
+            torch.rand(1, 1, 4, 4),
+            torch.zeros(1, 1, 4, 4),
+            {"pixel_loss": "bce"},
+            ValueError,
+            "pixel_loss must be",
+        ),
+        (
+            torch.rand(1, 1, 4, 4),
+            torch.zeros(1, 1, 4, 4),
+            {"warp_weight": -1.0},
+            ValueError,
+            "warp_weight must be",
+        ),
+        (
+            torch.rand(1, 1, 4, 4),
+            torch.zeros(1, 1, 4, 4),
+            {"dice_weight": float("inf")},
+            ValueError,
+            "dice_weight must be",
+        ),
+        (
+            torch.rand(1, 1, 4, 4),
+            torch.zeros(1, 1, 4, 4),
+            {"connectivity": 3},
+            ValueError,
+            "connectivity must be 1",
+        ),
+        (
+            torch.rand(1, 1, 4, 4),
+            torch.zeros(1, 1, 4, 4),
+            {"reduction": "max"},
+            ValueError,
+            "reduction must be",
+        ),
         (torch.rand(1, 4, 4), torch.zeros(1, 4, 4), {}, ValueError, "prob must have shape"),
     ],
 )

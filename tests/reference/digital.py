@@ -150,7 +150,9 @@ def distance_to_other_class(mask: np.ndarray) -> np.ndarray:
     return np.where(mask, to_background, to_foreground)
 
 
-def warp_reference(source: np.ndarray, target: np.ndarray, connectivity: int, max_passes: int | None = 1) -> np.ndarray:
+def warp_reference(
+    source: np.ndarray, target: np.ndarray, connectivity: int, max_passes: int | None = 1
+) -> np.ndarray:
     """Distance-ordered homotopic warping, as in the thesis, one candidate at a time."""
     current = np.asarray(source, dtype=bool).copy()
     target = np.asarray(target, dtype=bool)

@@ -45,12 +45,8 @@ def _sweep_first_axis(mask, to_fg, to_bg):
         to_bg[n - 1, j] = min(to_bg[n - 1, j], 1)
     for i in range(n - 2, -1, -1):
         for j in range(m):
-            a = to_fg[i + 1, j] + 1
-            if a < to_fg[i, j]:
-                to_fg[i, j] = a
-            b = to_bg[i + 1, j] + 1
-            if b < to_bg[i, j]:
-                to_bg[i, j] = b
+            to_fg[i, j] = min(to_fg[i, j], to_fg[i + 1, j] + 1)
+            to_bg[i, j] = min(to_bg[i, j], to_bg[i + 1, j] + 1)
     for i in range(n):
         for j in range(m):
             a = to_fg[i, j]
@@ -168,7 +164,7 @@ def _plane_search(source, to_fg, to_bg, indices, distances, budget, stride):
     candidate's Z plane in square rings of growing radius r until r^2 alone reaches the best
     value found. Only every ``stride``-th candidate is done. Returns the number of pixels read,
     or -1 if that exceeded ``budget``."""
-    depth, height, width = source.shape
+    height, width = source.shape[1], source.shape[2]
     reads = 0
     for j in range(0, indices.shape[0], stride):
         z, rest = divmod(indices[j], height * width)
@@ -244,7 +240,9 @@ def ordered_candidates(source, target, volume):
     if depth > 1:
         _envelope_middle(to_fg, False)
         _envelope_middle(to_bg, True)
-    if not _row_search(source.reshape(rows), to_fg.reshape(rows), to_bg.reshape(rows), indices, distances, 8 * size):
+    if not _row_search(
+        source.reshape(rows), to_fg.reshape(rows), to_bg.reshape(rows), indices, distances, 8 * size
+    ):
         _envelope_rows(to_fg.reshape(rows), False)
         _envelope_rows(to_bg.reshape(rows), True)
         flat_fg = to_fg.ravel()

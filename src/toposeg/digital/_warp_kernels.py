@@ -41,4 +41,3 @@ def warp_pass_3d(padded, order, offsets, full):
             flat[p] ^= 1
             flips += 1
     return flips
-

@@ -101,7 +101,12 @@ def warping_loss(
     if pixel_loss not in ("ce", "dice", "mse"):
         raise ValueError(f"pixel_loss must be 'ce', 'dice' or 'mse', got {pixel_loss!r}")
     for name, weight in (("warp_weight", warp_weight), ("dice_weight", dice_weight)):
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, (int, float))
+            or not math.isfinite(weight)
+            or weight < 0
+        ):
             raise ValueError(f"{name} must be a finite number >= 0, got {weight!r}")
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
