@@ -5,3 +5,7 @@ of the same shape or integer labels ``(B, *spatial)``; multi-class is one-vs-res
 Topology is computed on detached CPU copies by the core engine; the loss is built by gathering
 prediction values at critical pixels, so gradients come from autograd.
 """
+
+from toposeg.losses.warping import WarpingLoss, warping_loss
+
+__all__ = ["WarpingLoss", "warping_loss"]
