@@ -181,8 +181,15 @@ def split6(mask: int) -> bool:
     faces = mask & FACES6
     if faces & (faces - 1) == 0:
         return False
-    component = _flood6(faces & -faces, mask & NEIGHBOURS26)
-    return faces & ~component != 0
+    inside = mask & NEIGHBOURS26
+    component = faces & -faces
+    while True:  # grow until every face is reached (not split) or growth stops (split)
+        grown = _step6(component) & inside
+        if faces & ~grown == 0:
+            return False
+        if grown == component:
+            return True
+        component = grown
 
 
 @kernel
@@ -191,4 +198,11 @@ def split26(mask: int) -> bool:
     inside = mask & NEIGHBOURS26
     if inside & (inside - 1) == 0:
         return False
-    return _flood26(inside & -inside, inside) != inside
+    component = inside & -inside
+    while True:
+        grown = _step26(component) & inside
+        if grown == inside:
+            return False
+        if grown == component:
+            return True
+        component = grown
