@@ -75,6 +75,21 @@ def test_a_metric_given_by_import_path_is_one_line_to_add():
         metrics.warping_errr  # noqa: B018
 
 
+def test_a_lazily_registered_function_is_a_package_attribute_and_usable(monkeypatch):
+    from toposeg.metrics.contingency import region_labels as target
+
+    lazy = Metric("near", "toposeg.metrics.ccq:_within_tolerance")  # not exported by __init__
+    monkeypatch.setattr(metrics, "METRICS", (*METRICS, lazy))
+    assert metrics._within_tolerance is lazy.resolve()
+    assert metrics.region_labels is target  # ordinary exports are untouched
+    warping_like = Metric("jaccard_again", "toposeg.metrics.overlap:jaccard", default=True)
+    monkeypatch.setattr(metrics, "METRICS", (*METRICS, warping_like))
+    scores = MetricAccumulator("default")
+    assert "jaccard_again" in [m.name for m in scores.metrics]
+    gt = ring()
+    assert scores.update(gt, gt)["jaccard_again"] == 1.0
+
+
 def test_accumulator_summary_skips_undefined_values():
     scores = MetricAccumulator(["precision_recall", "dice"])
     gt = ring()

@@ -6,6 +6,8 @@ dataset with a chosen set of the named metrics in :data:`METRICS` and writes tab
 See ``docs/metrics.md`` for definitions, conventions and measured speed.
 """
 
+import numpy as np
+
 from toposeg.metrics.accumulator import ColumnSummary, MetricAccumulator
 from toposeg.metrics.apls import APLS, apls
 from toposeg.metrics.betti_error import BettiError, betti_error, betti_windows
@@ -22,7 +24,7 @@ from toposeg.metrics.tlts import TLTS, tlts
 from toposeg.persistence import betti_numbers
 
 
-def _betti_numbers_of_both(pred, gt, *, connectivity: int = 1) -> dict[str, float]:
+def _betti_numbers_of_both(pred: np.ndarray, gt: np.ndarray, *, connectivity: int = 1) -> dict[str, int]:
     """Betti numbers of the prediction and of the ground truth, as table columns."""
     columns = {}
     for role, mask in (("pred", pred), ("gt", gt)):

@@ -124,11 +124,11 @@ def tlts(
     ratio = np.where(feasible, (other - length) / length, 0.0)
     paths = len(first)
     return TLTS(
-        correct=np.count_nonzero(feasible & (np.abs(ratio) <= slack)) / paths,
-        too_long=np.count_nonzero(feasible & (ratio > slack)) / paths,
-        too_short=np.count_nonzero(feasible & (ratio < -slack)) / paths,
-        infeasible=np.count_nonzero(~feasible) / paths,
-        paths=paths,
+        correct=int(np.count_nonzero(feasible & (np.abs(ratio) <= slack))) / paths,
+        too_long=int(np.count_nonzero(feasible & (ratio > slack))) / paths,
+        too_short=int(np.count_nonzero(feasible & (ratio < -slack))) / paths,
+        infeasible=int(np.count_nonzero(~feasible)) / paths,
+        paths=int(paths),
     )
 
 
