@@ -93,7 +93,8 @@ def test_prediction_equal_to_gt_has_zero_error_under_every_protocol(shape):
     gt = rng.random(shape) < 0.5
     for conn in (1, len(shape)):
         for protocol in ("global", "tiles", "patches"):
-            result = betti_error(gt.copy(), gt, protocol=protocol, patch_size=9, patches=40, connectivity=conn)
+            result = betti_error(gt.copy(), gt, protocol=protocol, patch_size=9, patches=40,
+                                 connectivity=conn)
             assert result.per_dimension == (0.0,) * len(shape)
 
 

@@ -224,3 +224,25 @@ def test_isolated_pixels_and_tiny_skeletons():
     assert math.isnan(result.gt_to_pred)  # the two dots are not connected: no pair
     assert result.pred_to_gt == 0.0 and result.score == 0.0
     assert tlts(dots, dots).paths == 0
+
+
+def test_3d_junctions_and_paths():
+    star = np.zeros((11, 11, 11), dtype=bool)
+    star[5, 5, 1:10] = star[5, 1:10, 5] = star[1:10, 5, 5] = True  # centre and six arms of 4
+    five = star.copy()
+    five[6:10, 5, 5] = False
+    assert_is_own_skeleton(star)
+    assert skeleton_graph(star).junction_degree.tolist() == [6]
+    # Lee's 3D thinning removes the centre of the five-armed star (a simple point in 26-
+    # connectivity); skan's spanning tree of the 5 voxels around it leaves one junction voxel,
+    # (4, 5, 5), with the 5 branches.
+    thinned = skeleton_graph(skeletonize(five))
+    assert thinned.junction_degree.tolist() == [5]
+    assert thinned.coordinates[thinned.junctions[0]].tolist() == [[4, 5, 5]]
+    score = junction_f1(five, star)
+    assert (score.precision, score.recall) == (1.0, 5 / 6)
+    # TLTS on the voxels themselves: 25 voxels, 300 pairs; the 4 removed voxels have no match
+    # within 0.5, so their 4 * 21 + 6 pairs are infeasible and every other pair is correct.
+    result = tlts(five, star, tolerance=0.5, pred_skeleton=five, gt_skeleton=star)
+    assert result.paths == 300
+    assert (result.correct, result.infeasible) == (210 / 300, 90 / 300)

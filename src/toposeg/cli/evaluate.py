@@ -28,27 +28,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from toposeg.metrics import METRICS
 
     names = ", ".join(f"{m.name}{'*' if m.default else ''}" for m in METRICS)
-    parser.add_argument("pred", type=Path, help="prediction file, or folder of them (PNG, TIFF, NPY; 2D or 3D)")
-    parser.add_argument("gt", type=Path, help="ground-truth file or folder; folder files are matched by name")
+    parser.add_argument("pred", type=Path,
+                        help="prediction file, or folder of them (PNG, TIFF, NPY; 2D or 3D)")
+    parser.add_argument("gt", type=Path,
+                        help="ground-truth file or folder; folder files are matched by name")
     parser.add_argument(
         "--metrics", default="default",
         help=f"comma-separated metric names, 'default' or 'all' (default: 'default'). Metrics: {names} "
              "(* = in the default set)",
     )
     parser.add_argument("--threshold", type=float, default=0.5,
-                        help="likelihoods >= threshold are foreground (default 0.5); binary masks are used as they are")
+                        help="likelihoods >= threshold are foreground (default 0.5); "
+                             "binary masks are used as they are")
     parser.add_argument("--connectivity", type=int, default=None,
                         help="foreground connectivity: 1 (4/6-connected, default) or the image dimension")
     parser.add_argument("--regions", choices=("foreground", "background"), default=None,
                         help="regions compared by adapted_rand, voi, ap75: foreground components (default) "
                              "or background components, e.g. cells between membranes")
-    parser.add_argument("--patch-size", type=int, default=None, help="Betti error window size (default 64)")
-    parser.add_argument("--patches", type=int, default=None, help="number of random Betti error windows (default 100)")
-    parser.add_argument("--seed", type=int, default=None, help="seed of random windows and TLTS pairs (default 0)")
+    parser.add_argument("--patch-size", type=int, default=None,
+                        help="Betti error window size (default 64)")
+    parser.add_argument("--patches", type=int, default=None,
+                        help="number of random Betti error windows (default 100)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of random windows and TLTS pairs (default 0)")
     parser.add_argument("--tolerance", type=float, default=None,
                         help="distance tolerance in pixels of ccq, apls, tlts, jct (default 5)")
-    parser.add_argument("--csv", type=Path, default=None, help="write the summary (metric, mean, std, count) here")
-    parser.add_argument("--samples-csv", type=Path, default=None, help="write one row of scores per sample here")
+    parser.add_argument("--csv", type=Path, default=None,
+                        help="write the summary (metric, mean, std, count) here")
+    parser.add_argument("--samples-csv", type=Path, default=None,
+                        help="write one row of scores per sample here")
     parser.add_argument("--json", type=Path, default=None,
                         help="write samples, summary, skipped files and the run's configuration here")
     parser.add_argument("--no-progress", action="store_true", help="do not show a progress bar")

@@ -238,8 +238,9 @@ def _junction_clusters(
     branch_degree = np.zeros(count, dtype=np.int64)
     for branch in branches:
         start, end = cluster_of[branch[0]], cluster_of[branch[-1]]
-        if start >= 0 and start == end and len(branch) == 2:
-            continue  # an edge inside one cluster, not a branch leaving it
+        if start >= 0 and start == end and len(branch) <= 3:
+            # An edge or a triangle inside one cluster (a cycle around no pixel), not a branch.
+            continue
         for cluster in (start, end):
             if cluster >= 0:
                 branch_degree[cluster] += 1
