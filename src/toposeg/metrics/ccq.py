@@ -67,8 +67,9 @@ def ccq(
 
     Notes
     -----
-    Empty prediction: correctness is ``NaN``; empty ground truth: completeness is ``NaN``;
-    quality is 1.0 when both are empty and 0.0 when exactly one is.
+    Skeletons are those of ``skimage.morphology.skeletonize`` (8/26-connected); no
+    connectivity option applies. Empty prediction: correctness is ``NaN``; empty ground truth:
+    completeness is ``NaN``; quality is 1.0 when both are empty and 0.0 when exactly one is.
 
     Examples
     --------

@@ -1,4 +1,7 @@
-"""Pixel-overlap scores of a binary segmentation: accuracy, Dice, Jaccard, precision, recall."""
+"""Pixel-overlap scores of a binary segmentation: accuracy, Dice, Jaccard, precision, recall.
+
+All are pixelwise (no connectivity is involved) and work on 2D and 3D masks alike.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +37,8 @@ def accuracy(pred: np.ndarray, gt: np.ndarray) -> float:
     Returns
     -------
     float
-        ``(TP + TN) / size``, in [0, 1]. Always defined (label 0 is a class like 1).
+        ``(TP + TN) / size``, in [0, 1]. Always defined (label 0 is a class like 1); pixelwise,
+        no connectivity.
 
     Examples
     --------
