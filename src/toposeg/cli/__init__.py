@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-_SUBCOMMANDS = ("toposeg.cli.persistence", "toposeg.cli.demo")
+_SUBCOMMANDS = ("toposeg.cli.persistence", "toposeg.cli.demo", "toposeg.cli.evaluate")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,220 @@
+"""``toposeg evaluate PRED GT``: score predicted masks or likelihoods against ground truth."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+NAME = "evaluate"
+HELP = "score predicted masks or likelihoods against ground-truth masks (files or folders)"
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """The options of one ``toposeg evaluate`` run, saved in its JSON output."""
+
+    pred: str
+    gt: str
+    metrics: tuple[str, ...]
+    threshold: float
+    options: dict[str, object] = field(default_factory=dict)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from toposeg.metrics import METRICS
+
+    names = ", ".join(f"{m.name}{'*' if m.default else ''}" for m in METRICS)
+    parser.add_argument("pred", type=Path,
+                        help="prediction file, or folder of them (PNG, TIFF, NPY; 2D or 3D)")
+    parser.add_argument("gt", type=Path,
+                        help="ground-truth file or folder; folder files are matched by name")
+    parser.add_argument(
+        "--metrics", default="default",
+        help=f"comma-separated metric names, 'default' or 'all' (default: 'default'). Metrics: {names} "
+             "(* = in the default set)",
+    )
+    parser.add_argument("--threshold", type=float, default=0.5,
+                        help="likelihoods >= threshold are foreground (default 0.5); "
+                             "binary masks are used as they are")
+    parser.add_argument("--connectivity", type=int, default=None,
+                        help="foreground connectivity: 1 (4/6-connected, default) or the image dimension")
+    parser.add_argument("--regions", choices=("foreground", "background"), default=None,
+                        help="regions compared by adapted_rand, voi, ap75: foreground components (default) "
+                             "or background components, e.g. cells between membranes")
+    parser.add_argument("--patch-size", type=int, default=None,
+                        help="Betti error window size (default 64)")
+    parser.add_argument("--patches", type=int, default=None,
+                        help="number of random Betti error windows (default 100)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of random windows and TLTS pairs (default 0)")
+    parser.add_argument("--tolerance", type=float, default=None,
+                        help="distance tolerance in pixels of ccq, apls, tlts, jct (default 5)")
+    parser.add_argument("--csv", type=Path, default=None,
+                        help="write the summary (metric, mean, std, count) here")
+    parser.add_argument("--samples-csv", type=Path, default=None,
+                        help="write one row of scores per sample here")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="write samples, summary, skipped files and the run's configuration here")
+    parser.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from toposeg.metrics import MetricAccumulator
+
+    for target in (args.csv, args.samples_csv, args.json):
+        if target is not None and not target.parent.is_dir():
+            raise FileNotFoundError(f"output folder does not exist: {target.parent}")
+    if not 0.0 <= args.threshold <= 1.0:
+        raise ValueError(f"--threshold must lie in [0, 1], got {args.threshold}")
+    options = {
+        key: value
+        for key, value in (
+            ("connectivity", args.connectivity), ("regions", args.regions),
+            ("patch_size", args.patch_size), ("patches", args.patches),
+            ("seed", args.seed), ("tolerance", args.tolerance),
+        )
+        if value is not None
+    }
+    names = tuple(name.strip() for name in args.metrics.split(",") if name.strip())
+    scores = MetricAccumulator(names, options=options)
+    pairs, unmatched = match_files(args.pred, args.gt)
+    for name, reason in unmatched:
+        scores.add_failure(name, reason)
+    for name, pred_path, gt_path in tqdm(
+        pairs, desc="evaluate", unit="pair", file=sys.stderr, disable=True if args.no_progress else None
+    ):
+        try:
+            pred = load_prediction(pred_path, args.threshold)
+            gt = load_truth(gt_path)
+            if pred.shape != gt.shape:
+                raise ValueError(f"{pred_path} has shape {pred.shape} but {gt_path} has shape {gt.shape}")
+            scores.update(pred, gt, name=name)
+        except (ValueError, TypeError, OSError) as error:
+            message = str(error)
+            if str(pred_path) not in message and str(gt_path) not in message:
+                message = f"{pred_path} vs {gt_path}: {message}"
+            scores.add_failure(name, message)
+    print(f"{len(scores.rows)} of {len(pairs) + len(unmatched)} samples scored "
+          f"({', '.join(m.name for m in scores.metrics)})")
+    print(scores.format_table())
+    if scores.failures:
+        print(f"{len(scores.failures)} skipped:", file=sys.stderr)
+        for name, reason in scores.failures:
+            print(f"  {name}: {reason}", file=sys.stderr)
+    config = EvaluationConfig(str(args.pred), str(args.gt), tuple(m.name for m in scores.metrics),
+                              args.threshold, options)
+    if args.csv is not None:
+        scores.write_csv(args.csv)
+        print(f"summary written to {args.csv}")
+    if args.samples_csv is not None:
+        scores.write_csv(args.samples_csv, table="samples")
+        print(f"per-sample scores written to {args.samples_csv}")
+    if args.json is not None:
+        scores.write_json(args.json, config=asdict(config))
+        print(f"scores and configuration written to {args.json}")
+    return 1 if scores.failures else 0
+
+
+def match_files(pred: Path, gt: Path) -> tuple[list[tuple[str, Path, Path]], list[tuple[str, str]]]:
+    """Pairs ``(name, pred file, gt file)`` and the files left without a partner.
+
+    Two files make one pair; two folders are matched by file name without suffix (``a.png``
+    with ``a.tif``). A name that occurs twice in one folder, or in only one folder, is
+    reported instead of scored.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a path does not exist.
+    ValueError
+        If one path is a file and the other a folder, a folder has no image files, or the two
+        folders have no name in common.
+    """
+    from toposeg.data.io import IMAGE_SUFFIXES
+
+    for path in (pred, gt):
+        if not path.exists():
+            raise FileNotFoundError(f"no such file or folder: {path}")
+    if pred.is_file() and gt.is_file():
+        return [(pred.stem, pred, gt)], []
+    if pred.is_file() or gt.is_file():
+        raise ValueError(f"PRED and GT must both be files or both be folders, got {pred} and {gt}")
+    problems: list[tuple[str, str]] = []
+    found = []
+    for folder in (pred, gt):
+        by_name: dict[str, list[Path]] = {}
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+                by_name.setdefault(path.stem, []).append(path)
+        if not by_name:
+            raise ValueError(f"no PNG, TIFF or NPY files in {folder}")
+        found.append(by_name)
+    pred_files, gt_files = found
+    pairs = []
+    for name in sorted(set(pred_files) | set(gt_files)):
+        candidates = pred_files.get(name, []) + gt_files.get(name, [])
+        if len(pred_files.get(name, [])) > 1 or len(gt_files.get(name, [])) > 1:
+            problems.append((name, "ambiguous name: " + ", ".join(str(p) for p in candidates)))
+        elif name not in gt_files:
+            problems.append((name, f"no ground truth for {pred_files[name][0]} in {gt}"))
+        elif name not in pred_files:
+            problems.append((name, f"no prediction for {gt_files[name][0]} in {pred}"))
+        else:
+            pairs.append((name, pred_files[name][0], gt_files[name][0]))
+    if not pairs and not problems:
+        raise ValueError(f"no file names in common between {pred} and {gt}")
+    if not pairs:
+        raise ValueError(
+            f"no pair of files to score in {pred} and {gt}: "
+            + "; ".join(f"{name}: {reason}" for name, reason in problems[:5])
+        )
+    return pairs, problems
+
+
+def load_prediction(path: Path, threshold: float) -> np.ndarray:
+    """Binary prediction: a 0/1 mask as is, likelihoods in [0, 1] (or 8-bit grey levels 0..255
+    in a uint8 array or PNG file, divided by 255) thresholded at ``>= threshold``."""
+    from toposeg.data import read_image
+
+    array = read_image(path)
+    if array.dtype == bool:
+        return array
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{path}: cannot use an image of dtype {array.dtype}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"{path}: the prediction contains NaN or infinite values")
+    low, high = array.min(), array.max()
+    if low >= 0 and high <= 1:
+        return array >= threshold
+    if low >= 0 and high <= 255 and (array.dtype == np.uint8 or path.suffix.lower() == ".png"):
+        return array / 255.0 >= threshold
+    raise ValueError(
+        f"{path}: the prediction must be a binary mask, likelihoods in [0, 1] or 8-bit grey levels "
+        f"0..255, got values in [{low}, {high}] of dtype {array.dtype}"
+    )
+
+
+def load_truth(path: Path) -> np.ndarray:
+    """Binary ground truth: 0 and one other value (0/1, 0/255, ...), foreground = non-zero."""
+    from toposeg.data import read_image
+
+    array = read_image(path)
+    if array.dtype == bool:
+        return array
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{path}: cannot use an image of dtype {array.dtype}")
+    foreground = array != 0
+    values = array[foreground]
+    if values.size and not (values.min() > 0 and values.min() == values.max()):
+        stray = np.unique(values)[:4]
+        raise ValueError(
+            f"{path}: the ground truth must be binary (0 and one other value, e.g. 0/1 or 0/255), "
+            f"got non-zero values such as {', '.join(str(v) for v in stray)}"
+        )
+    return foreground
