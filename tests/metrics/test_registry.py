@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from toposeg.metrics import METRICS, MetricAccumulator
+from toposeg.metrics import METRICS, MetricAccumulator, dice
 from toposeg.metrics.registry import evaluate_pair, select_metrics
 
 
