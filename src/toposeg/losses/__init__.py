@@ -5,3 +5,7 @@ of the same shape or integer labels ``(B, *spatial)``; multi-class is one-vs-res
 Topology is computed on detached CPU copies by the core engine; the loss is built by gathering
 prediction values at critical pixels, so gradients come from autograd.
 """
+
+from toposeg.losses.dmt import DMTLoss, dmt_loss
+
+__all__ = ["DMTLoss", "dmt_loss"]

@@ -9,6 +9,7 @@ negation for the sublevel one (minima, basins); the frame holds ``-inf``, so it 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from numbers import Real
 
 import numpy as np
@@ -107,11 +108,15 @@ class Grid:
         return np.pad(rank.reshape(self.shape), 1, constant_values=-1).ravel()
 
 
+@lru_cache(maxsize=64)
 def neighbour_offsets(padded_shape: tuple[int, ...], *, full: bool) -> np.ndarray:
-    """Flat offsets, in increasing order, of the face (or all) neighbours in a padded array."""
+    """Flat offsets, in increasing order, of the face (or all) neighbours in a padded array
+    (read-only: the result is cached)."""
     ndim = len(padded_shape)
     strides = np.cumprod((1,) + padded_shape[::-1][:-1])[::-1]
     steps = np.stack(np.meshgrid(*[(-1, 0, 1)] * ndim, indexing="ij"), axis=-1).reshape(-1, ndim)
     size = np.abs(steps).sum(axis=1)
     keep = size >= 1 if full else size == 1
-    return np.sort(steps[keep] @ strides).astype(np.int64)
+    offsets = np.sort(steps[keep] @ strides).astype(np.int64)
+    offsets.setflags(write=False)
+    return offsets
