@@ -16,6 +16,8 @@ import numpy as np
 
 from toposeg._neighbourhood import COUNT4, COUNT8, split6, split26
 from toposeg._numba import kernel
+from toposeg.morse._loop_kernels import FRESH, TARGET
+from toposeg.morse._order import ring_mask
 
 
 
@@ -40,34 +42,18 @@ _FACE_BITS = np.array([4, 10, 12, 14, 16, 22], dtype=np.int64)
 
 
 @kernel
-def earlier(g, a, b):
-    """Whether padded cell ``a`` enters the filtration before ``b``."""
-    return g[a] > g[b] or (g[a] == g[b] and a < b)
-
-
-@kernel
-def ring_mask(g, p, stride):
-    """8-bit mask of the ring neighbours of ``p`` entering before it (RING_2D order)."""
-    v = g[p]
-    return (
-        (g[p - stride - 1] >= v)
-        | ((g[p - stride] >= v) << 1)
-        | ((g[p - stride + 1] >= v) << 2)
-        | ((g[p + 1] > v) << 3)
-        | ((g[p + stride + 1] > v) << 4)
-        | ((g[p + stride] > v) << 5)
-        | ((g[p + stride - 1] > v) << 6)
-        | ((g[p - 1] >= v) << 7)
-    )
-
-
-@kernel
-def classify_2d(g, height, width, full, join, parent, candidates):
+def classify_2d(g, height, width, full, join, parent, candidates, dual):
     """Joining edges and candidates of a padded 2D image.
 
     ``join[p]`` receives the neighbour index ``k`` of the joining edge (-1 for a pixel with
     no earlier neighbour: a maximum), ``parent[p]`` the joined neighbour (or ``p``), the start
     of the union-find. Candidates are written in index order; returns their number.
+
+    If ``dual`` is not empty (superlevel, face connectivity), the dual step of every
+    non-candidate ``p`` is fixed in it (indexed by square anchor; see :mod:`._loop_kernels`):
+    the squares fresh at ``p`` join the first of its other squares (anchored at ``p``,
+    ``p - 1``, ``p - stride``, ``p - stride - 1``; the outer vertex 0 if it leaves the image),
+    or, at a local minimum, the square anchored at ``p``, which founds a dual component.
     """
     stride = width + 2
     ring_offset = np.array(
@@ -77,6 +63,7 @@ def classify_2d(g, height, width, full, join, parent, candidates):
     first = FULL_INDEX if full else FACE_INDEX
     position = FULL_POSITION if full else FACE_POSITION
     counts = COUNT8 if full else COUNT4
+    with_dual = dual.shape[0] > 0
     n = 0
     for i in range(1, height + 1):
         for p in range(i * stride + 1, i * stride + width + 1):
@@ -84,7 +71,30 @@ def classify_2d(g, height, width, full, join, parent, candidates):
             join[p] = first[mask]
             parent[p] = p + ring_offset[position[mask]]
             candidates[n] = p
-            n += counts[mask] >= 2
+            candidate = counts[mask] >= 2
+            n += candidate
+            if with_dual:
+                fresh = FRESH[mask] * (1 - candidate)
+                j = TARGET[mask]
+                column = p - i * stride
+                if j == 0:
+                    target = p if (i < height) & (column < width) else 0
+                elif j == 1:
+                    target = p - 1 if (i < height) & (column > 1) else 0
+                elif j == 2:
+                    target = p - stride if (i > 1) & (column < width) else 0
+                elif j == 3:
+                    target = p - stride - 1 if (i > 1) & (column > 1) else 0
+                else:
+                    target = p
+                if fresh & 1:
+                    dual[p] = target
+                if fresh & 2:
+                    dual[p - 1] = target
+                if fresh & 4:
+                    dual[p - stride] = target
+                if fresh & 8:
+                    dual[p - stride - 1] = target
     return n
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from toposeg._numba import kernel
-from toposeg.morse._classify_kernels import earlier
+from toposeg.morse._order import earlier
 from toposeg.persistence._merge import find
 
 

@@ -13,111 +13,114 @@ increasing offset of the other end, then its squares by increasing offset of the
 corner. A square is *fresh* at its last pixel. Only candidate pixels (:mod:`._classify_kernels`)
 can close loops of nonzero persistence; elsewhere the dual step is local and fixed in advance
 by :func:`dual_pointers`: the fresh squares join a neighbouring square (or, at a local minimum,
-found a new dual component), so the backward union-find visits the candidates only.
+found a new dual component; :func:`._classify_kernels.classify_2d` fixes these steps), so the
+backward union-find visits the candidates only. ``parent[0]`` (a frame corner, which anchors no square)
+is the outer vertex.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from toposeg._numba import kernel
-from toposeg.morse._classify_kernels import earlier
+from toposeg.morse._order import earlier, ring_mask
 from toposeg.persistence._merge import find
 
 _OUTER = 0  # the padded frame corner: anchors no square, stands for the outside
 
 
+def _fresh_tables() -> tuple[np.ndarray, np.ndarray]:
+    """For each 8-bit mask of earlier ring neighbours (toposeg._neighbourhood.RING_2D order):
+    which of the squares anchored at ``q, q - 1, q - stride, q - stride - 1`` (SE, SW, NE, NW)
+    are fresh at ``q`` (bit ``j``), and the first of them that is not (4 if all are)."""
+    corners = ((3, 4, 5), (5, 6, 7), (1, 2, 3), (7, 0, 1))  # the other pixels of each square
+    fresh = np.zeros(256, dtype=np.int64)
+    target = np.zeros(256, dtype=np.int64)
+    for mask in range(256):
+        bits = [all((mask >> c) & 1 for c in square) for square in corners]
+        fresh[mask] = sum(b << j for j, b in enumerate(bits))
+        target[mask] = bits.index(False) if not all(bits) else 4
+    return fresh, target
+
+
+FRESH, TARGET = _fresh_tables()
+
+
 @kernel
-def _elder(g, top, a, b):
+def _inside(g, s, stride):
+    """Whether the square anchored at padded index ``s`` lies inside the image."""
+    return (g[s] > -np.inf) & (g[s + stride + 1] > -np.inf)
+
+
+@kernel
+def _top(g, s, stride):
+    """The last pixel of the square anchored at ``s`` to enter the filtration (its pixels come
+    in increasing index order, so a later pixel is one with a value no larger)."""
+    top = s
+    value = g[s]
+    for v in (s + 1, s + stride, s + stride + 1):
+        if g[v] <= value:
+            top = v
+            value = g[v]
+    return top
+
+
+@kernel
+def _elder(g, a, b, stride):
     """Whether dual vertex ``a`` was born before ``b`` in the backward pass."""
     if a == _OUTER or b == _OUTER:
         return a == _OUTER
-    ta = top[a]
-    tb = top[b]
+    ta = _top(g, a, stride)
+    tb = _top(g, b, stride)
     if ta != tb:
         return earlier(g, tb, ta)
     return a > b  # same last pixel: the square with the larger anchor enters later
 
 
 @kernel
-def dual_pointers(g, height, width, is_candidate, top, parent):
-    """The last pixel of every square, and the dual step of every non-candidate pixel.
-
-    ``top[s]`` receives the last pixel to enter of the square anchored at ``s`` (its upper left
-    pixel); it must be -1 on entry and stays so for blocks leaving the image. In ``parent``
-    (indexed by anchor), the fresh squares of a non-candidate pixel all join the dual
-    component of any of its other squares (they form one local group, or there is a single
-    other square); at a local minimum all four are fresh and the one entering last (anchored
-    at the pixel) founds a dual component.
-    """
-    stride = width + 2
-    parent[_OUTER] = _OUTER
-    for i in range(1, height + 1):
-        for q in range(i * stride + 1, i * stride + width + 1):
-            if i < height and q < i * stride + width:
-                # the square anchored at q; its pixels in increasing index order, so a later
-                # pixel is one with a value no larger
-                t = q
-                value = g[q]
-                for v in (q + 1, q + stride, q + stride + 1):
-                    if g[v] <= value:
-                        t = v
-                        value = g[v]
-                top[q] = t
-            # every square around q is known now
-            if is_candidate[q]:
-                continue
-            target = -1
-            n_fresh = 0
-            for s in (q, q - 1, q - stride, q - stride - 1):
-                if top[s] == q:
-                    n_fresh += 1
-                elif target == -1:
-                    target = s if top[s] >= 0 else _OUTER
-            if n_fresh == 0:
-                continue
-            if target == -1:
-                target = q
-                parent[q] = q
-            for s in (q, q - 1, q - stride, q - stride - 1):
-                if top[s] == q and s != target:
-                    parent[s] = target
-
-
-@kernel
-def loop_pairs(candidates, g, stride, top, parent, loop_q, loop_k, loop_death, loop_pers):
+def loop_pairs(candidates, g, stride, parent, loop_q, loop_k, loop_death, loop_pers):
     """Loops of nonzero persistence closed at the candidates (in filtration order), visited
-    backwards; ``parent`` comes from :func:`dual_pointers` and is updated in place.
+    backwards; ``parent`` holds the dual steps fixed by the local pass and is updated in place.
 
     Writes the closing edge ``(q, q + offset[k])`` (face offsets ``(-stride, -1, 1, stride)``),
     the last pixel of the square filling the loop and ``g[q] - g[death]``; returns the count.
     """
+    parent[_OUTER] = _OUTER
     n_loops = 0
     for i in range(candidates.shape[0] - 1, -1, -1):
         q = candidates[i]
-        for s in (q, q - 1, q - stride, q - stride - 1):
-            if top[s] == q:
-                parent[s] = s
+        mask = ring_mask(g, q, stride)
+        fresh = FRESH[mask]
+        if fresh & 1:
+            parent[q] = q
+        if fresh & 2:
+            parent[q - 1] = q - 1
+        if fresh & 4:
+            parent[q - stride] = q - stride
+        if fresh & 8:
+            parent[q - stride - 1] = q - stride - 1
         for k in range(3, -1, -1):
-            # the edge to neighbour k and the squares on its two sides
+            # the edge to neighbour k (ring position 1, 7, 3, 5) and the squares on its sides
             if k == 0:
-                nb, s1, s2 = q - stride, q - stride - 1, q - stride
+                here, s1, s2 = mask & 2, q - stride - 1, q - stride
             elif k == 1:
-                nb, s1, s2 = q - 1, q - stride - 1, q - 1
+                here, s1, s2 = mask & 128, q - stride - 1, q - 1
             elif k == 2:
-                nb, s1, s2 = q + 1, q - stride, q
+                here, s1, s2 = mask & 8, q - stride, q
             else:
-                nb, s1, s2 = q + stride, q - 1, q
-            if (g[nb] < g[q]) | ((g[nb] == g[q]) & (k >= 2)):
-                continue  # nb enters after q: the edge belongs to nb
-            a = find(parent, s1 if top[s1] >= 0 else _OUTER)
-            b = find(parent, s2 if top[s2] >= 0 else _OUTER)
+                here, s1, s2 = mask & 32, q - 1, q
+            if not here:
+                continue  # the neighbour enters after q: the edge belongs to it
+            a = find(parent, s1 if _inside(g, s1, stride) else _OUTER)
+            b = find(parent, s2 if _inside(g, s2, stride) else _OUTER)
             if a == b:
                 continue
-            if _elder(g, top, a, b):
+            if _elder(g, a, b, stride):
                 younger, elder = b, a
             else:
                 younger, elder = a, b
             parent[younger] = elder
-            death = top[younger]
+            death = _top(g, younger, stride)
             persistence = g[q] - g[death]
             if persistence > 0:
                 loop_q[n_loops] = q

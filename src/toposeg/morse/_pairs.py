@@ -9,7 +9,7 @@ import numpy as np
 from toposeg.morse._classify_kernels import classify_2d, classify_3d
 from toposeg.morse._forest_kernels import merge_candidates, orient_forest
 from toposeg.morse._grid import Grid
-from toposeg.morse._loop_kernels import dual_pointers, loop_pairs
+from toposeg.morse._loop_kernels import loop_pairs
 from toposeg.morse._loops_3d import loop_pairs_3d
 
 
@@ -55,32 +55,36 @@ class EdgePairs:
 
 def edge_pairs(likelihood: np.ndarray, *, superlevel: bool, connectivity: int) -> EdgePairs:
     """Pair the edges of the filtration of ``likelihood``; loops only for the superlevel one
-    with face connectivity."""
+    with face connectivity.
+
+    Work arrays hold padded indices as int32 (half the memory traffic of the random accesses
+    of the union-finds); the results are int64.
+    """
     grid = Grid(likelihood, superlevel=superlevel, connectivity=connectivity)
-    join = np.full(grid.size, -1, dtype=np.int64)
-    parent = np.empty(grid.size, dtype=np.int64)
-    candidates = np.empty(int(np.prod(grid.shape)), dtype=np.int64)
+    if grid.size >= 2**31:
+        raise ValueError(f"likelihood is too large ({grid.size} padded pixels, at most 2**31)")
+    n_pixels = int(np.prod(grid.shape))
+    join = np.full(grid.size, -1, dtype=np.int8)
+    parent = np.empty(grid.size, dtype=np.int32)
+    candidates = np.empty(n_pixels, dtype=np.int64)
+    with_loops = superlevel and not grid.full
+    dual = np.empty(grid.size if with_loops and grid.ndim == 2 else 0, dtype=np.int32)
     if grid.ndim == 2:
-        n = classify_2d(grid.g, *grid.shape, grid.full, join, parent, candidates)
+        n = classify_2d(grid.g, *grid.shape, grid.full, join, parent, candidates, dual)
     else:
         n = classify_3d(grid.g, *grid.shape, grid.full, join, parent, candidates)
     candidates = grid.sort(candidates[:n])
-    n_pixels = int(np.prod(grid.shape))
     slots = max(1, min(n * grid.offsets.shape[0], n_pixels))  # a merge kills an extremum
     merge = [np.empty(slots, dtype=np.int64) for _ in range(4)]
     merge_pers = np.empty(slots, dtype=np.float64)
     n_merges = merge_candidates(candidates, grid.g, grid.offsets, join, parent, *merge, merge_pers)
     merges = [m[:n_merges].copy() for m in (*merge, merge_pers)]
-    if not superlevel or grid.full:
+    join = join.astype(np.int64)
+    if not with_loops:
         return EdgePairs(grid, join, *merges)
     if grid.ndim == 3:
         return EdgePairs(grid, join, *merges, *loop_pairs_3d(grid))
-    is_candidate = np.zeros(grid.size, dtype=np.bool_)
-    is_candidate[candidates] = True
-    top = np.full(grid.size, -1, dtype=np.int64)
-    dual = np.empty(grid.size, dtype=np.int64)
-    dual_pointers(grid.g, *grid.shape, is_candidate, top, dual)
     slots = max(1, min(3 * n, n_pixels))  # a loop is filled by a square
     loops = [np.empty(slots, dtype=np.int64) for _ in range(3)] + [np.empty(slots)]
-    n_loops = loop_pairs(candidates, grid.g, grid.padded_shape[1], top, dual, *loops)
+    n_loops = loop_pairs(candidates, grid.g, grid.padded_shape[1], dual, *loops)
     return EdgePairs(grid, join, *merges, *(x[:n_loops].copy() for x in loops))
