@@ -24,8 +24,8 @@ import statistics
 import time
 
 import numpy as np
-
 from _timing import print_table
+
 from toposeg import cubical_persistence
 from toposeg.data import curvilinear_likelihood
 from toposeg.morse import morse_branches, morse_skeleton, watershed_boundaries
@@ -48,8 +48,8 @@ def medians(function, repeats: int) -> tuple[float, float]:
 
 
 def skimage_watershed(likelihood: np.ndarray) -> np.ndarray:
-    from skimage.morphology import h_minima
     from skimage.measure import label
+    from skimage.morphology import h_minima
     from skimage.segmentation import watershed
 
     markers = label(h_minima(likelihood, EPS), connectivity=1)
@@ -71,12 +71,12 @@ def main() -> None:
     for name, shape, likelihood in cases():
         size = "x".join(map(str, shape))
         timings = {
-            "S1 skeleton": lambda: morse_skeleton(likelihood, eps=EPS),
-            "S2 watershed": lambda: watershed_boundaries(likelihood, eps=EPS),
-            "S1 branches": lambda: morse_branches(likelihood),
-            "S2 branches": lambda: morse_branches(likelihood, structure="watershed"),
-            "engine PH": lambda: cubical_persistence(likelihood),
-            "skimage h-minima watershed": lambda: skimage_watershed(likelihood),
+            "S1 skeleton": lambda f=likelihood: morse_skeleton(f, eps=EPS),
+            "S2 watershed": lambda f=likelihood: watershed_boundaries(f, eps=EPS),
+            "S1 branches": lambda f=likelihood: morse_branches(f),
+            "S2 branches": lambda f=likelihood: morse_branches(f, structure="watershed"),
+            "engine PH": lambda f=likelihood: cubical_persistence(f),
+            "skimage h-minima watershed": lambda f=likelihood: skimage_watershed(f),
         }
         for task, function in timings.items():
             if task == "engine PH" and len(shape) == 3 and name == "noise":

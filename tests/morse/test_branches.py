@@ -3,13 +3,20 @@ more persistent branches."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy import ndimage
 
 from tests.morse.test_skeleton import random_image
 from toposeg.data import curvilinear_likelihood
-from toposeg.morse import MorseBranches, morse_branches, morse_skeleton, watershed_boundaries
+from toposeg.morse import (
+    MorseBranches,
+    morse_branches,
+    morse_skeleton,
+    watershed_boundaries,
+)
 
 
 def _thresholds(branches: MorseBranches) -> np.ndarray:
@@ -80,10 +87,11 @@ def test_skeleton_branches_are_paths_ending_at_maxima_or_on_other_branches(name,
         owner[branches.branch(i)] = i
     assert np.all(np.diff(branches.persistence) <= 0) and np.all(branches.persistence > 0)
     assert len(np.unique(branches.pixels)) == len(branches.pixels)  # disjoint
+    ends = branches.ends()
     for i in range(len(branches)):
         path = branches.branch(i)
-        assert len(path) > 0
-        for a, b in zip(path[:-1], path[1:]):
+        assert len(path) > 0 and ends[i, 0] == path[0] and ends[i, 1] == path[-1]
+        for a, b in itertools.pairwise(path):
             assert _adjacent(a, b, image.shape)  # face-adjacent, hence 8-connected
         first_from, last_to = branches.attachments[i]
         # the first pixel follows a pixel of a branch at least as persistent
@@ -114,6 +122,8 @@ def test_watershed_branch_fields():
     branches = morse_branches(image, structure="watershed", connectivity=2)
     assert branches.structure == "watershed" and branches.connectivity == 2
     assert np.all(branches.attachments == -1) and not branches.closes_loop.any()
+    with pytest.raises(ValueError, match="without ends"):
+        branches.ends()
     assert len(np.unique(branches.pixels)) == len(branches.pixels)
     for i in range(len(branches)):
         pixels = branches.branch(i)
@@ -157,6 +167,7 @@ def test_persistence_map_and_accessors():
 def test_empty_structure():
     branches = morse_branches(np.zeros((6, 6)))
     assert len(branches) == 0 and branches.pixels_at(0.0).size == 0 and not branches.mask(0.0).any()
+    assert branches.ends().shape == (0, 2)
     assert "0 branches" in repr(branches)
 
 

@@ -26,7 +26,7 @@ def test_skeleton_recovers_the_graph(seed):
     assert recall >= 0.95, recall
     assert precision >= 0.90, precision
     # the graph has 9 faces, each a loop: exactly one 8-connected skeleton with 9 holes
-    labels, n = ndimage.label(skeleton, structure=np.ones((3, 3)))
+    _, n = ndimage.label(skeleton, structure=np.ones((3, 3)))
     assert n == 1
     _, n_holes = ndimage.label(~skeleton)  # 4-connected background pieces: outside + faces
     assert n_holes == 10
@@ -61,7 +61,7 @@ def test_a_broken_line_is_joined_through_its_gap():
     likelihood += 0.01 * ndimage.gaussian_filter(rng.standard_normal(line.shape), 1.0)
     skeleton = morse_skeleton(likelihood, eps=0.3)
     assert skeleton[19:22, 45:55].any(axis=0).all()  # through the gap
-    labels, n = ndimage.label(skeleton, structure=np.ones((3, 3)))
+    _, n = ndimage.label(skeleton, structure=np.ones((3, 3)))
     assert n == 1 and skeleton[:, :45].any() and skeleton[:, 55:].any()
     assert not morse_skeleton(likelihood, eps=0.7).any()
 

@@ -8,7 +8,11 @@ import pytest
 from scipy import ndimage
 
 from tests.morse.test_skeleton import EPS, random_image
-from tests.reference.morse import merge_persistence, watershed_forest_reference, watershed_reference
+from tests.reference.morse import (
+    merge_persistence,
+    watershed_forest_reference,
+    watershed_reference,
+)
 from toposeg import cubical_persistence
 from toposeg.morse import watershed_boundaries
 from toposeg.morse._pairs import edge_pairs

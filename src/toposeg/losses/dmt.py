@@ -18,7 +18,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from toposeg.losses._checks import Reduction, check_probabilities, one_hot_target, reduce_loss
+from toposeg.losses._checks import (
+    Reduction,
+    check_probabilities,
+    one_hot_target,
+    reduce_loss,
+)
 from toposeg.morse import morse_skeleton, watershed_boundaries
 
 __all__ = ["DMTLoss", "dmt_loss"]

@@ -20,7 +20,6 @@ from toposeg.morse._loop_kernels import FRESH, TARGET
 from toposeg.morse._order import ring_mask
 
 
-
 def _first_neighbour(ring_positions: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """For each 8-bit ring mask (order of toposeg._neighbourhood.RING_2D): the index ``k`` of
     its first neighbour in ``ring_positions`` (the neighbours in increasing offset order), or

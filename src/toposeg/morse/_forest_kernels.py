@@ -14,8 +14,6 @@ DMT loss uses for S1 (superlevel) and the basins of the topology watershed (subl
 
 from __future__ import annotations
 
-import numpy as np
-
 from toposeg._numba import kernel
 from toposeg.morse._order import earlier
 from toposeg.persistence._merge import find

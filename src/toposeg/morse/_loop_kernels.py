@@ -11,11 +11,12 @@ the younger dual component (the elder rule of the reversed filtration).
 Cells enter with their last pixel; within the star of a pixel ``q``: ``q``, then its edges by
 increasing offset of the other end, then its squares by increasing offset of the opposite
 corner. A square is *fresh* at its last pixel. Only candidate pixels (:mod:`._classify_kernels`)
-can close loops of nonzero persistence; elsewhere the dual step is local and fixed in advance
-by :func:`dual_pointers`: the fresh squares join a neighbouring square (or, at a local minimum,
-found a new dual component; :func:`._classify_kernels.classify_2d` fixes these steps), so the
-backward union-find visits the candidates only. ``parent[0]`` (a frame corner, which anchors no square)
-is the outer vertex.
+can close loops of nonzero persistence. Elsewhere the dual step is local, and the local pass
+(:func:`._classify_kernels.classify_2d`) fixes it in advance: the fresh squares join a
+neighbouring square, or, at a local minimum, found a new dual component. The backward
+union-find :func:`loop_pairs` then visits the candidates only. Dual vertices are named by the
+anchor (upper left pixel) of their square; ``0``, a frame corner that anchors no square, is
+the outer vertex.
 """
 
 from __future__ import annotations

@@ -13,9 +13,8 @@ from toposeg.morse._loop_kernels import loop_pairs
 from toposeg.morse._loops_3d import loop_pairs_3d
 
 
-
-def _none(dtype: type = np.int64) -> field:
-    return field(default_factory=lambda: np.empty(0, dtype=dtype))
+def _no_indices() -> np.ndarray:
+    return np.empty(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -35,10 +34,10 @@ class EdgePairs:
     merge_dying: np.ndarray
     merge_side: np.ndarray
     merge_pers: np.ndarray
-    loop_q: np.ndarray = _none()
-    loop_k: np.ndarray = _none()
-    loop_death: np.ndarray = _none()
-    loop_pers: np.ndarray = _none(np.float64)
+    loop_q: np.ndarray = field(default_factory=_no_indices)
+    loop_k: np.ndarray = field(default_factory=_no_indices)
+    loop_death: np.ndarray = field(default_factory=_no_indices)
+    loop_pers: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     def merge_other(self) -> np.ndarray:
         """The end of each merge edge in the surviving component."""

@@ -15,8 +15,6 @@ these form its branches.
 
 from __future__ import annotations
 
-import numpy as np
-
 from toposeg._numba import kernel
 
 

@@ -93,6 +93,13 @@ class MorseBranches:
         index = int(index) % len(self)
         return self.pixels[self.offsets[index] : self.offsets[index + 1]]
 
+    def ends(self) -> np.ndarray:
+        """First and last pixel of each skeleton branch, shape ``(n, 2)``: the end towards the
+        saddle, then the end at a maximum or next to the branch in ``attachments[:, 1]``."""
+        if self.structure != "skeleton":
+            raise ValueError("watershed branches are sets of boundary pixels, without ends")
+        return np.stack([self.pixels[self.offsets[:-1]], self.pixels[self.offsets[1:] - 1]], axis=1)
+
     def count(self, eps: float) -> int:
         """The number of branches of persistence ``>= eps``."""
         eps = check_eps(eps)
@@ -258,7 +265,7 @@ def _watershed_branches(pairs: EdgePairs) -> MorseBranches:
     position = owner[boundary]
     order = np.lexsort((boundary, -position))
     boundary, position = boundary[order], position[order]
-    used, first, counts = np.unique(-position, return_index=True, return_counts=True)
+    used, counts = np.unique(-position, return_counts=True)
     merges = sweep[-used]
     n = len(merges)
     return MorseBranches(
