@@ -176,3 +176,20 @@ def test_bad_structure():
         morse_branches(np.zeros((4, 4)), structure="sheets")
     with pytest.raises(ValueError, match="supports connectivity=1"):
         morse_branches(np.zeros((4, 4)), connectivity=2)
+
+
+@pytest.mark.slow
+def test_slicing_equals_recomputation_on_many_inputs():
+    """Every threshold of 300 more images up to 24x24 (run by make test-all)."""
+    rng = np.random.default_rng(302)
+    for i in range(300):
+        ndim = 2 if i % 3 else 3
+        image = random_image(rng, tuple(rng.integers(1, 25 if ndim == 2 else 8, size=ndim)))
+        skeleton = morse_branches(image)
+        for eps in _thresholds(skeleton):
+            np.testing.assert_array_equal(skeleton.mask(eps), morse_skeleton(image, eps=eps))
+        for connectivity in (1, ndim):
+            boundaries = morse_branches(image, structure="watershed", connectivity=connectivity)
+            for eps in _thresholds(boundaries):
+                expected = watershed_boundaries(image, eps=eps, connectivity=connectivity)
+                np.testing.assert_array_equal(boundaries.mask(eps), expected)

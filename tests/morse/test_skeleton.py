@@ -173,3 +173,14 @@ def test_input_is_not_modified():
 def test_bad_input(likelihood, kwargs, error, match):
     with pytest.raises(error, match=match):
         morse_skeleton(likelihood, **kwargs)
+
+
+@pytest.mark.slow
+def test_matches_reference_on_many_inputs():
+    """The default tests' comparison, on 1,000 more images (run by make test-all)."""
+    rng = np.random.default_rng(300)
+    for i in range(1000):
+        ndim = 2 if i % 4 else 3
+        image = random_image(rng, tuple(rng.integers(1, 10 if ndim == 2 else 5, size=ndim)))
+        for eps in EPS:
+            np.testing.assert_array_equal(morse_skeleton(image, eps=eps), skeleton_reference(image, eps))

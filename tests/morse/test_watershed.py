@@ -122,3 +122,16 @@ def test_input_is_not_modified():
 def test_bad_input(likelihood, kwargs, error, match):
     with pytest.raises(error, match=match):
         watershed_boundaries(likelihood, **kwargs)
+
+
+@pytest.mark.slow
+def test_matches_algorithm_1_on_many_inputs():
+    """The default tests' comparison, on 1,000 more images (run by make test-all)."""
+    rng = np.random.default_rng(301)
+    for i in range(1000):
+        ndim = 2 if i % 4 else 3
+        image = random_image(rng, tuple(rng.integers(1, 10 if ndim == 2 else 5, size=ndim)))
+        for connectivity in (1, ndim):
+            for eps in EPS:
+                found = watershed_boundaries(image, eps=eps, connectivity=connectivity)
+                np.testing.assert_array_equal(found, watershed_reference(image, eps, connectivity))
