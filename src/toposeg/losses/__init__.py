@@ -6,6 +6,7 @@ Topology is computed on detached CPU copies by the core engine; the loss is buil
 prediction values at critical pixels, so gradients come from autograd.
 """
 
+from toposeg.losses.dmt import DMTLoss, dmt_loss
 from toposeg.losses.warping import WarpingLoss, warping_loss
 
-__all__ = ["WarpingLoss", "warping_loss"]
+__all__ = ["DMTLoss", "WarpingLoss", "dmt_loss", "warping_loss"]
