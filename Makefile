@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Numba's compiled kernels are cached outside the clone so they survive between runs.
 export NUMBA_CACHE_DIR ?= $(HOME)/.cache/toposeg/numba
 
-.PHONY: setup demo test test-all bench clean
+.PHONY: setup setup-real demo test test-all bench clean
 
 setup: $(VENV)/.installed
 
@@ -23,11 +23,15 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -n 2 -m "not slow" -q
 
-test-all: setup
+# the optional real-geometry datasets (fill-voids labels, navis neurons, OpenStreetMap roads)
+setup-real: setup
+	$(BIN)/pip install --quiet -e ".[test,bench,real]"
+
+test-all: setup-real
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: setup
-	$(BIN)/python benchmarks/bench_persistence.py
+	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info
