@@ -11,7 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-_SUBCOMMANDS = ("toposeg.cli.persistence", "toposeg.cli.demo", "toposeg.cli.evaluate")
+_SUBCOMMANDS = ("toposeg.cli.persistence", "toposeg.cli.demo", "toposeg.cli.evaluate", "toposeg.cli.train",
+                "toposeg.cli.predict")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

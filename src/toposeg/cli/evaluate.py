@@ -1,4 +1,5 @@
-"""``toposeg evaluate PRED GT``: score predicted masks or likelihoods against ground truth."""
+"""``toposeg evaluate PRED GT``: score predicted masks or likelihoods against ground truth;
+``toposeg evaluate --checkpoint CKPT``: score a trained network on a dataset split."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 NAME = "evaluate"
-HELP = "score predicted masks or likelihoods against ground-truth masks (files or folders)"
+HELP = ("score predicted masks or likelihoods against ground-truth masks (files or folders), "
+        "or a trained network (--checkpoint) on a dataset split")
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from toposeg.metrics import METRICS
 
     names = ", ".join(f"{m.name}{'*' if m.default else ''}" for m in METRICS)
-    parser.add_argument("pred", type=Path,
+    parser.add_argument("pred", type=Path, nargs="?",
                         help="prediction file, or folder of them (PNG, TIFF, NPY; 2D or 3D)")
-    parser.add_argument("gt", type=Path,
+    parser.add_argument("gt", type=Path, nargs="?",
                         help="ground-truth file or folder; folder files are matched by name")
+    network = parser.add_argument_group("a trained network instead of PRED GT")
+    network.add_argument("--checkpoint", type=Path, default=None,
+                         help="best.pt or last.pt of toposeg train: predict a dataset split and score it")
+    network.add_argument("--dataset", default=None,
+                         help="dataset name or 'folder' (default: the one the network was trained on)")
+    network.add_argument("--root", type=Path, default=None, help="data folder, for --dataset folder")
+    network.add_argument("--split", choices=("train", "val", "test"), default="test", help="split to score")
+    network.add_argument("--count", type=int, default=None, help="samples of a built-in split (default 8)")
+    network.add_argument("--window", default=None,
+                         help="sliding-window size, e.g. 128,128 (default: whole samples)")
     parser.add_argument(
         "--metrics", default="default",
         help=f"comma-separated metric names, 'default' or 'all' (default: 'default'). Metrics: {names} "
@@ -72,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
             raise FileNotFoundError(f"output folder does not exist: {target.parent}")
     if not 0.0 <= args.threshold <= 1.0:
         raise ValueError(f"--threshold must lie in [0, 1], got {args.threshold}")
+    paths = (args.pred is not None, args.gt is not None)
+    if (args.checkpoint is None and not all(paths)) or (args.checkpoint is not None and any(paths)):
+        raise ValueError("give PRED and GT, or --checkpoint (with --dataset/--split), not both")
     options = {
         key: value
         for key, value in (
@@ -82,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
         if value is not None
     }
     names = tuple(name.strip() for name in args.metrics.split(",") if name.strip())
+    if args.checkpoint is not None:
+        return _run_checkpoint(args, names, options)
     scores = MetricAccumulator(names, options=options)
     pairs, unmatched = match_files(args.pred, args.gt)
     for name, reason in unmatched:
@@ -109,6 +126,30 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {name}: {reason}", file=sys.stderr)
     config = EvaluationConfig(str(args.pred), str(args.gt), tuple(m.name for m in scores.metrics),
                               args.threshold, options)
+    _write_outputs(args, scores, asdict(config))
+    return 1 if scores.failures else 0
+
+
+def _run_checkpoint(args: argparse.Namespace, names: tuple[str, ...], options: dict[str, object]) -> int:
+    from toposeg.train import evaluate_checkpoint
+
+    if args.root is not None and args.dataset not in (None, "folder"):
+        raise ValueError("--root is for --dataset folder")
+    window = None if args.window is None else tuple(int(v) for v in args.window.split(","))
+    scores = evaluate_checkpoint(args.checkpoint, dataset=args.dataset, split=args.split, root=args.root,
+                                 count=args.count, metrics=names, options=options or None, window=window,
+                                 threshold=args.threshold)
+    print(f"{len(scores.rows)} samples of the {args.split} split scored with {args.checkpoint} "
+          f"({', '.join(m.name for m in scores.metrics)})")
+    print(scores.format_table())
+    config = {"checkpoint": str(args.checkpoint), "dataset": args.dataset, "root": None if args.root is None else
+              str(args.root), "split": args.split, "count": args.count, "window": window,
+              "metrics": [m.name for m in scores.metrics], "threshold": args.threshold, "options": options}
+    _write_outputs(args, scores, config)
+    return 0
+
+
+def _write_outputs(args: argparse.Namespace, scores, config: dict[str, object]) -> None:
     if args.csv is not None:
         scores.write_csv(args.csv)
         print(f"summary written to {args.csv}")
@@ -116,9 +157,8 @@ def run(args: argparse.Namespace) -> int:
         scores.write_csv(args.samples_csv, table="samples")
         print(f"per-sample scores written to {args.samples_csv}")
     if args.json is not None:
-        scores.write_json(args.json, config=asdict(config))
+        scores.write_json(args.json, config=config)
         print(f"scores and configuration written to {args.json}")
-    return 1 if scores.failures else 0
 
 
 def match_files(pred: Path, gt: Path) -> tuple[list[tuple[str, Path, Path]], list[tuple[str, str]]]:

@@ -1,0 +1,108 @@
+"""``toposeg predict CHECKPOINT INPUT...``: likelihoods and masks of images or volumes of any size."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+NAME = "predict"
+HELP = "segment images or volumes of any size with a trained network (overlapping sliding windows)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("checkpoint", type=Path, help="best.pt or last.pt of toposeg train")
+    parser.add_argument("inputs", type=Path, nargs="+", help="image files or folders of them (PNG, TIFF, NPY)")
+    parser.add_argument("--out", type=Path, required=True, help="output folder (created)")
+    parser.add_argument("--window", default=None,
+                        help="sliding-window size, e.g. 128 or 128,128 (default: the training patch size)")
+    parser.add_argument("--overlap", type=float, default=0.5, help="fraction shared by neighbouring windows")
+    parser.add_argument("--blend", choices=("gaussian", "constant"), default="gaussian",
+                        help="weights of overlapping windows")
+    parser.add_argument("--threshold", type=float, default=None, help="mask threshold (default: the run's)")
+    parser.add_argument("--format", choices=("tif", "npy"), default="tif",
+                        help="file type of the likelihoods (float32) and of 3D masks; 2D masks are PNG")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    parser.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+
+
+def _input_files(inputs: list[Path]) -> list[Path]:
+    from toposeg.data.io import IMAGE_SUFFIXES
+
+    files: list[Path] = []
+    for path in inputs:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir()
+                           if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
+            if not found:
+                raise ValueError(f"no PNG, TIFF or NPY files in {path}")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {path}")
+    stems: dict[str, Path] = {}
+    for path in files:
+        if path.stem in stems:
+            raise ValueError(f"two inputs would write the same outputs: {stems[path.stem]} and {path}")
+        stems[path.stem] = path
+    return files
+
+
+def _write(path: Path, array: np.ndarray) -> None:
+    from toposeg.train._atomic import atomic_file
+
+    with atomic_file(path) as file:
+        if path.suffix == ".npy":
+            np.save(file, array)
+        elif path.suffix == ".png":
+            import imageio.v3 as iio
+
+            file.write(iio.imwrite("<bytes>", array, extension=".png"))
+        else:
+            import tifffile
+
+            tifffile.imwrite(file, array)
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+    from tqdm import tqdm
+
+    from toposeg.data import normalise_image, read_image
+    from toposeg.train import load_checkpoint, model_from_checkpoint, predict_likelihood
+
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    model, config = model_from_checkpoint(load_checkpoint(args.checkpoint))
+    ndim = len(config.patch_size)
+    if args.window is None:
+        window = config.patch_size
+    else:
+        window = tuple(int(v) for v in args.window.split(","))
+        window = window * ndim if len(window) == 1 else window
+    threshold = config.threshold if args.threshold is None else args.threshold
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"--threshold must lie in [0, 1], got {threshold}")
+    files = _input_files(args.inputs)
+    images = {}
+    for path in files:  # read and check every input before writing anything
+        image = read_image(path)
+        if image.ndim != ndim:
+            raise ValueError(f"{path}: the network segments {ndim}D inputs, got shape {image.shape}")
+        if image.dtype.kind not in "biuf" or not np.isfinite(image).all():
+            raise ValueError(f"{path}: the image must hold finite real numbers")
+        images[path] = image
+    predict_likelihood(model, np.zeros(window, dtype=np.float32), window=window, overlap=args.overlap,
+                       blend=args.blend)  # bad window, overlap: an error now
+    args.out.mkdir(parents=True, exist_ok=True)
+    for path in tqdm(files, desc="predict", unit="image", file=sys.stderr, disable=True if args.no_progress else None):
+        likelihood = predict_likelihood(model, normalise_image(images.pop(path), config.normalise),
+                                        window=window, overlap=args.overlap, blend=args.blend)
+        mask = ((likelihood >= threshold) * 255).astype(np.uint8)
+        _write(args.out / f"{path.stem}_likelihood.{args.format}", likelihood)
+        _write(args.out / f"{path.stem}_mask.{'png' if ndim == 2 else args.format}", mask)
+    print(f"{len(files)} input(s) segmented; likelihoods and masks (threshold {threshold}) written to {args.out}")
+    return 0

@@ -1,0 +1,120 @@
+"""Checkpoints written atomically, and everything a run needs to continue exactly where it stopped.
+
+A checkpoint is one ``torch.save`` file holding the model weights, the optimiser and scheduler
+states, the random states of torch, NumPy and Python, the position in the run (epoch, step in
+the epoch, global step), the history of validation rows, the best score so far, and the run's
+config (so ``toposeg predict`` needs nothing else). It is written to a temporary file in the
+same folder, flushed to disk, then renamed over the old one: a process killed at any moment
+leaves either the old or the new checkpoint, never a partial one.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from toposeg.models import UNet
+from toposeg.train._atomic import atomic_file
+from toposeg.train.config import TrainConfig
+
+__all__ = [
+    "FORMAT",
+    "build_model",
+    "capture_random_state",
+    "load_checkpoint",
+    "model_from_checkpoint",
+    "restore_random_state",
+    "save_checkpoint",
+]
+
+#: Format tag stored in every checkpoint.
+FORMAT = "toposeg-train-1"
+
+
+def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
+    """Write ``state`` to ``path`` atomically (temporary file, fsync, rename).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from toposeg.train import load_checkpoint, save_checkpoint
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "last.pt"
+    >>> save_checkpoint(path, {"global_step": 3})
+    >>> load_checkpoint(path)["global_step"]
+    3
+    """
+    with atomic_file(path) as file:
+        torch.save({"format": FORMAT, **state}, file)
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint written by :func:`save_checkpoint` (on the CPU).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is not a readable toposeg checkpoint (the message names it).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # any unpickling failure becomes one clear message
+        raise ValueError(f"{path}: not a readable checkpoint ({error})") from error
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a toposeg training checkpoint")
+    return state
+
+
+def build_model(config: TrainConfig) -> UNet:
+    """The network a config describes (one input and one output channel), freshly initialised."""
+    return UNet(1, 1, ndim=len(config.patch_size), depth=config.depth, width=config.width,
+                norm=config.norm, dropout=config.dropout)
+
+
+def model_from_checkpoint(state: dict[str, Any]) -> tuple[UNet, TrainConfig]:
+    """The trained network of a checkpoint (in evaluation mode) and the config it was trained with.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from toposeg.train import TrainConfig, build_model, load_checkpoint, model_from_checkpoint, save_checkpoint
+    >>> config = TrainConfig(depth=1, width=4)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.pt"
+    >>> save_checkpoint(path, {"config": config.to_dict(), "model": build_model(config).state_dict()})
+    >>> model, saved = model_from_checkpoint(load_checkpoint(path))
+    >>> saved == config, model.training
+    (True, False)
+    """
+    config = TrainConfig.from_dict(state["config"])
+    model = build_model(config)
+    model.load_state_dict(state["model"])
+    return model.eval(), config
+
+
+def capture_random_state() -> dict[str, Any]:
+    """The states of torch's, NumPy's and Python's global generators (as tensors and numbers,
+    so that checkpoints load with ``weights_only=True``)."""
+    kind, keys, position, has_gauss, gauss = np.random.get_state()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy": {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "position": int(position),
+                  "has_gauss": int(has_gauss), "gauss": float(gauss)},
+        "python": random.getstate(),
+    }
+
+
+def restore_random_state(state: dict[str, Any]) -> None:
+    """Set the generators back to a state from :func:`capture_random_state`."""
+    torch.set_rng_state(state["torch"])
+    numpy_state = state["numpy"]
+    np.random.set_state((numpy_state["kind"], numpy_state["keys"].numpy().astype(np.uint32),
+                         numpy_state["position"], numpy_state["has_gauss"], numpy_state["gauss"]))
+    random.setstate(state["python"])

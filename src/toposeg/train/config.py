@@ -1,0 +1,300 @@
+"""One typed configuration per training run: a frozen dataclass, saved as JSON beside the outputs.
+
+Every option that changes the result of a run lives here (data, model, loss and schedule,
+optimiser, validation, seed, threads); how a run is watched (progress bars) does not. The
+config is validated when it is made, so a bad value fails before any data is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from toposeg.data.registry import DATASETS
+
+__all__ = ["TrainConfig", "load_config"]
+
+DEFAULT_PATCH = {2: (64, 64), 3: (32, 32, 32)}
+
+Optimizer = Literal["adam", "sgd"]
+Scheduler = Literal["constant", "cosine"]
+BestMode = Literal["auto", "min", "max"]
+Norm = Literal["batch", "instance", "group", "none"]
+Augmentation = Literal["none", "flip", "flip_rotate"]
+Normalisation = Literal["none", "minmax", "percentile", "zscore"]
+
+# metric columns where a smaller value is better (best_mode="auto")
+_LOWER_IS_BETTER = ("betti_error", "voi", "warping_error", "loss")
+
+_CHOICES = {
+    "optimizer": ("adam", "sgd"),
+    "scheduler": ("constant", "cosine"),
+    "best_mode": ("auto", "min", "max"),
+    "norm": ("batch", "instance", "group", "none"),
+    "augment": ("none", "flip", "flip_rotate"),
+    "normalise": ("none", "minmax", "percentile", "zscore"),
+}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The options of one ``toposeg train`` run.
+
+    Attributes
+    ----------
+    dataset : str
+        A name of :data:`toposeg.data.DATASETS` (``membranes``, ``vessels``, ...) or ``folder``.
+    root : str, optional
+        The data folder (``images/`` and ``masks/``), for ``dataset="folder"`` only.
+    train_count, val_count : int, optional
+        Samples of the built-in train and val splits (default: the dataset's, 32 and 8).
+    sample_shape : tuple of int, optional
+        Shape of built-in samples (default: the dataset's).
+    data_seed : int
+        Base seed of the built-in samples.
+    patch_size : tuple of int, optional
+        Training crop size, one per axis; an int is used for every axis of a built-in dataset.
+        Default: 64 per axis in 2D, 32 in 3D (for a folder: chosen when its files are read,
+        at most the smallest sample, and saved in the run's config).
+    foreground_bias, augment, normalise
+        As for :class:`toposeg.data.PatchDataset`.
+    depth, width, norm, dropout
+        As for :class:`toposeg.models.UNet` (one input channel, one output channel).
+    loss : str
+        The loss as a weighted sum of named terms, e.g. ``"ce"``, ``"dice+0.1*topo"``,
+        ``"ce+3*dmt"`` (see :func:`toposeg.train.parse_loss`).
+    loss_options : mapping of str to mapping
+        Options of each term, by term name, e.g. ``{"dmt": {"eps": 0.2}}``.
+    epochs : int
+        Total number of epochs.
+    pretrain_epochs : int
+        The first epochs train with the pixel terms of ``loss`` only (the seeds' schedule);
+        the topological terms join afterwards.
+    steps_per_epoch : int
+        Optimiser steps per epoch; an epoch draws ``steps_per_epoch * batch_size`` patches.
+    batch_size : int
+        The global batch (split evenly over the processes of a distributed run).
+    optimizer : {"adam", "sgd"}
+        Adam, or SGD with momentum 0.9.
+    lr, weight_decay : float
+    scheduler : {"constant", "cosine"}
+        Learning rate per step: constant, or cosine decay to 0 over the whole run.
+    val_metrics : tuple of str
+        Metric names for :class:`toposeg.metrics.MetricAccumulator` (``"default"`` allowed).
+    metric_options : mapping
+        Options of the metrics (``patch_size``, ``connectivity``, ...).
+    best_metric : str
+        Validation column that chooses ``best.pt`` (e.g. ``"dice"``, ``"betti_error_1"``).
+    best_mode : {"auto", "min", "max"}
+        ``"auto"``: smaller is better for Betti errors, VOI, warping error and losses.
+    threshold : float
+        Likelihoods ``>= threshold`` are foreground when scoring.
+    seed : int
+        Seed of the weights, the patches and the random choices of the losses.
+    threads : int, optional
+        ``torch.set_num_threads`` per process (default: torch's choice).
+    checkpoint_every : int
+        Also write ``last.pt`` every this many steps (0: at the end of each epoch only).
+    init_from : str, optional
+        A checkpoint whose weights start the run (fine-tuning from a pretrained network).
+    """
+
+    dataset: str = "membranes"
+    root: str | None = None
+    train_count: int | None = None
+    val_count: int | None = None
+    sample_shape: tuple[int, ...] | None = None
+    data_seed: int = 0
+    patch_size: tuple[int, ...] | None = None
+    foreground_bias: float = 0.5
+    augment: Augmentation = "flip_rotate"
+    normalise: Normalisation = "minmax"
+    depth: int = 3
+    width: int = 16
+    norm: Norm = "batch"
+    dropout: float = 0.0
+    loss: str = "ce"
+    loss_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    epochs: int = 10
+    pretrain_epochs: int = 0
+    steps_per_epoch: int = 50
+    batch_size: int = 8
+    optimizer: Optimizer = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    scheduler: Scheduler = "constant"
+    val_metrics: tuple[str, ...] = ("default",)
+    metric_options: Mapping[str, Any] = field(default_factory=dict)
+    best_metric: str = "dice"
+    best_mode: BestMode = "auto"
+    threshold: float = 0.5
+    seed: int = 0
+    threads: int | None = None
+    checkpoint_every: int = 0
+    init_from: str | None = None
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: object) -> None:
+            object.__setattr__(self, name, value)
+
+        for name in ("train_count", "val_count", "threads"):
+            value = getattr(self, name)
+            if value is not None:
+                put(name, _integer(name, value, minimum=1))
+        for name, minimum in (("data_seed", None), ("seed", None), ("depth", 0), ("width", 1),
+                              ("epochs", 1), ("pretrain_epochs", 0), ("steps_per_epoch", 1),
+                              ("batch_size", 1), ("checkpoint_every", 0)):
+            put(name, _integer(name, getattr(self, name), minimum=minimum))
+        if self.pretrain_epochs > self.epochs:
+            raise ValueError(f"pretrain_epochs ({self.pretrain_epochs}) exceeds epochs ({self.epochs})")
+        for name, low, high in (("foreground_bias", 0.0, 1.0), ("dropout", 0.0, 0.999),
+                                ("lr", 0.0, math.inf), ("weight_decay", 0.0, math.inf),
+                                ("threshold", 0.0, 1.0)):
+            put(name, _real(name, getattr(self, name), low, high))
+        if self.lr == 0:
+            raise ValueError("lr must be > 0")
+        for name, choices in _CHOICES.items():
+            if getattr(self, name) not in choices:
+                raise ValueError(f"{name} must be one of {', '.join(choices)}, got {getattr(self, name)!r}")
+        for name in ("dataset", "loss", "best_metric"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
+                raise ValueError(f"{name} must be a non-empty string, got {getattr(self, name)!r}")
+        for name in ("root", "init_from"):
+            value = getattr(self, name)
+            if value is not None:
+                put(name, str(value))
+        if self.dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {self.dataset!r}; choose from {', '.join(DATASETS)}")
+        if (self.dataset == "folder") != (self.root is not None):
+            raise ValueError("root is needed for dataset 'folder' and only for it")
+        ndim = DATASETS[self.dataset].ndim or None  # None: a folder, known once read
+        if self.dataset == "folder" and (self.train_count, self.val_count, self.sample_shape) != (None,) * 3:
+            raise ValueError("train_count, val_count and sample_shape are for built-in datasets, not 'folder'")
+        if self.patch_size is None and ndim is not None:
+            put("patch_size", DEFAULT_PATCH[ndim])
+        if self.patch_size is not None:
+            put("patch_size", _sizes("patch_size", self.patch_size, ndim))
+        if self.sample_shape is not None:
+            put("sample_shape", _sizes("sample_shape", self.sample_shape, ndim))
+        if isinstance(self.val_metrics, str):
+            put("val_metrics", tuple(m.strip() for m in self.val_metrics.split(",") if m.strip()))
+        put("val_metrics", tuple(str(m) for m in self.val_metrics))
+        if not self.val_metrics:
+            raise ValueError("val_metrics is empty")
+        if not isinstance(self.loss_options, Mapping) or not all(
+            isinstance(v, Mapping) for v in self.loss_options.values()
+        ):
+            raise ValueError(
+                "loss_options must map term names to option tables, e.g. {'dmt': {'eps': 0.2}}, "
+                f"got {self.loss_options!r}"
+            )
+        put("loss_options", {str(k): dict(v) for k, v in self.loss_options.items()})
+        if not isinstance(self.metric_options, Mapping):
+            raise ValueError(f"metric_options must be a mapping, got {self.metric_options!r}")
+        put("metric_options", dict(self.metric_options))
+
+    @property
+    def lower_is_better(self) -> bool:
+        """Whether a smaller ``best_metric`` is better."""
+        if self.best_mode != "auto":
+            return self.best_mode == "min"
+        return self.best_metric.startswith(_LOWER_IS_BETTER)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (tuples as lists)."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    def to_json(self) -> str:
+        """The config as JSON text (sorted as declared, indented)."""
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> TrainConfig:
+        """Make a config from plain values (e.g. read from JSON or TOML).
+
+        Raises
+        ------
+        ValueError
+            If a key is not an option (the message lists the options) or a value is bad.
+
+        Examples
+        --------
+        >>> from toposeg.train import TrainConfig
+        >>> config = TrainConfig.from_dict({"loss": "dice+0.1*topo", "patch_size": 32})
+        >>> config.patch_size, TrainConfig.from_dict(config.to_dict()) == config
+        ((32, 32), True)
+        """
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown config option(s) {', '.join(unknown)}; options are {', '.join(sorted(known))}")
+        values = dict(values)
+        for name in ("patch_size", "sample_shape", "val_metrics"):
+            if isinstance(values.get(name), list):
+                values[name] = tuple(values[name])
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        """A copy with some options changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+def load_config(path: str | Path) -> TrainConfig:
+    """Read a config from a JSON (``.json``) or TOML (``.toml``) file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If it cannot be parsed or holds unknown options or bad values (the message names the file).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file not found: {path}")
+    try:
+        if path.suffix.lower() == ".toml":
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix.lower() == ".json":
+            values = json.loads(path.read_text(encoding="utf-8"))
+        else:
+            raise ValueError("use a .json or .toml file")
+        if not isinstance(values, dict):
+            raise ValueError("the file must hold one table of options")
+        return TrainConfig.from_dict(values)
+    except (ValueError, TypeError, tomllib.TOMLDecodeError) as error:
+        raise ValueError(f"{path}: {error}") from error
+
+
+def _integer(name: str, value: object, *, minimum: int | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _real(name: str, value: object, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must lie in [{low}, {high}], got {value}")
+    return float(value)
+
+
+def _sizes(name: str, value: object, ndim: int | None) -> tuple[int, ...]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if ndim is None:
+            raise ValueError(f"{name} must be given as 2 or 3 sizes for a folder, got {value!r}")
+        value = (value,) * ndim
+    if not isinstance(value, (tuple, list)) or len(value) not in (2, 3):
+        raise ValueError(f"{name} must be 2 or 3 positive sizes, got {value!r}")
+    if ndim is not None and len(value) != ndim:
+        raise ValueError(f"{name} must have {ndim} sizes for a {ndim}D dataset, got {tuple(value)}")
+    return tuple(_integer(name, v, minimum=1) for v in value)

@@ -1,0 +1,72 @@
+"""Checks made before training: the output folder, a run already there, the data, the network.
+
+Every check runs before the output folder is created or anything is written to it, so a bad
+input leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from toposeg.train.config import TrainConfig
+
+__all__ = ["check_output_folder", "check_resume", "resolve_patch_size"]
+
+# files of a run, relative to its output folder
+CONFIG_FILE = "config.json"
+LAST = "last.pt"
+BEST = "best.pt"
+
+
+def check_output_folder(out: Path, *, resume: bool) -> None:
+    """Raise if ``out`` cannot hold a run: not a folder, not writable, or (for a new run)
+    already holding one.
+
+    Raises
+    ------
+    ValueError
+        The message names the folder and the problem.
+    """
+    if out.exists():
+        if not out.is_dir():
+            raise ValueError(f"output folder {out} is a file")
+        try:
+            with tempfile.TemporaryFile(dir=out):
+                pass
+        except OSError as error:
+            raise ValueError(f"output folder {out} is not writable ({error.strerror})") from error
+        if not resume and ((out / LAST).exists() or (out / CONFIG_FILE).exists()):
+            raise ValueError(f"output folder {out} already holds a run: resume it with --resume {out}, "
+                             "or choose another folder")
+    else:
+        if resume:
+            raise ValueError(f"cannot resume: output folder {out} does not exist")
+        parent = out.parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+            raise ValueError(f"cannot create output folder {out}: {parent} is not writable")
+
+
+def check_resume(out: Path, state: dict[str, Any], config: TrainConfig) -> None:
+    """Raise if the checkpoint in ``out`` was not made with ``config``."""
+    saved = TrainConfig.from_dict(state["config"])
+    if saved != config:
+        changed = sorted(k for k, v in config.to_dict().items() if saved.to_dict().get(k) != v)
+        raise ValueError(f"cannot resume {out}: its checkpoint was made with another configuration "
+                         f"(differs in {', '.join(changed)})")
+
+
+def resolve_patch_size(config: TrainConfig, shapes: list[tuple[int, ...]]) -> TrainConfig:
+    """For a folder without ``patch_size``: 64 per axis in 2D (32 in 3D), at most the smallest
+    sample, rounded down to the network's multiple."""
+    if config.patch_size is not None:
+        return config
+    ndim = len(shapes[0])
+    multiple = 2**config.depth
+    smallest = [min(s[axis] for s in shapes) for axis in range(ndim)]
+    size = tuple(max(multiple, min(64 if ndim == 2 else 32, side) // multiple * multiple) for side in smallest)
+    return config.replace(patch_size=size)
