@@ -71,11 +71,27 @@ class DistributedContext:
             dist.destroy_process_group()
 
 
+class _SumOverProcesses(torch.autograd.Function):
+    """``y = sum over processes of x``; the gradient of every process's ``x`` is the sum over
+    processes of the gradients of ``y`` (each process's loss depends on the shared ``y``)."""
+
+    @staticmethod
+    def forward(ctx, tensor: torch.Tensor) -> torch.Tensor:
+        total = tensor.clone()
+        dist.all_reduce(total)
+        return total
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        total = grad.clone()
+        dist.all_reduce(total)
+        return total
+
+
 class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
     """Batch norm over the batch of all processes (2D or 3D), differentiable through the
-    reductions (``torch.distributed.nn.functional.all_reduce``); used in distributed runs on
-    the CPU, where ``torch.nn.SyncBatchNorm`` is not available. Outside training (or alone) it
-    is ordinary batch norm.
+    reductions; used in distributed runs on the CPU, where ``torch.nn.SyncBatchNorm`` is not
+    available. Outside training (or alone) it is ordinary batch norm.
     """
 
     def _check_input_dim(self, input: torch.Tensor) -> None:
@@ -85,8 +101,7 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         if not (self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
             return super().forward(input)
-        from torch.distributed.nn.functional import all_reduce
-
+        all_reduce = _SumOverProcesses.apply
         self._check_input_dim(input)
         dims = [0, *range(2, input.ndim)]
         shape = (1, -1) + (1,) * (input.ndim - 2)
@@ -110,12 +125,16 @@ class GlobalBatchNorm(nn.modules.batchnorm._BatchNorm):
 
 def use_global_batch_norm(model: nn.Module) -> nn.Module:
     """Replace every ``BatchNorm2d``/``BatchNorm3d`` of ``model`` in place by a
-    :class:`GlobalBatchNorm` with the same parameters and buffers; return ``model``."""
+    :class:`GlobalBatchNorm` holding the very same parameter and buffer tensors (so an
+    optimiser made before still updates them, and state dicts keep their keys); return ``model``."""
     for name, child in list(model.named_children()):
         if isinstance(child, (nn.BatchNorm2d, nn.BatchNorm3d)):
             replacement = GlobalBatchNorm(child.num_features, child.eps, child.momentum, child.affine,
                                           child.track_running_stats)
-            replacement.load_state_dict(child.state_dict())
+            for key, parameter in child.named_parameters(recurse=False):
+                setattr(replacement, key, parameter)
+            for key, buffer in child.named_buffers(recurse=False):
+                setattr(replacement, key, buffer)
             replacement.train(child.training)
             setattr(model, name, replacement)
         else:

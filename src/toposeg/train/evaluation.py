@@ -52,7 +52,8 @@ def score_samples(
     """Score ``likelihood >= threshold`` against each sample's mask."""
     scores = MetricAccumulator(metrics, options=options)
     for likelihood, sample in zip(likelihoods, samples, strict=True):
-        scores.update(likelihood >= threshold, sample.mask, name=sample.name)
+        # a writable copy: scikit-image's skeletonize (clDice, CCQ) rejects read-only arrays
+        scores.update(likelihood >= threshold, np.array(sample.mask), name=sample.name)
     return scores
 
 
@@ -101,5 +102,5 @@ def evaluate_checkpoint(
     likelihoods = predict_samples(model, samples, normalise=config.normalise, window=window)
     threshold = config.threshold if threshold is None else threshold
     for likelihood, sample in zip(likelihoods, samples, strict=True):
-        scores.update(likelihood >= threshold, sample.mask, name=sample.name)
+        scores.update(likelihood >= threshold, np.array(sample.mask), name=sample.name)
     return scores

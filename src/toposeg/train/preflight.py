@@ -6,7 +6,6 @@ input leaves nothing behind.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ def check_output_folder(out: Path, *, resume: bool) -> None:
                 pass
         except OSError as error:
             raise ValueError(f"output folder {out} is not writable ({error.strerror})") from error
-        if not resume and ((out / LAST).exists() or (out / CONFIG_FILE).exists()):
+        if not resume and (out / LAST).exists():
             raise ValueError(f"output folder {out} already holds a run: resume it with --resume {out}, "
                              "or choose another folder")
     else:
@@ -47,8 +46,12 @@ def check_output_folder(out: Path, *, resume: bool) -> None:
         parent = out.parent
         while not parent.exists():
             parent = parent.parent
-        if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-            raise ValueError(f"cannot create output folder {out}: {parent} is not writable")
+        if not parent.is_dir():
+            raise ValueError(f"cannot create output folder {out}: {parent} is a file")
+        try:  # a real attempt: permission bits do not tell for root or read-only file systems
+            Path(tempfile.mkdtemp(prefix=".toposeg-check-", dir=parent)).rmdir()
+        except OSError as error:
+            raise ValueError(f"cannot create output folder {out}: {parent} is not writable ({error.strerror})") from error
 
 
 def check_resume(out: Path, state: dict[str, Any], config: TrainConfig) -> None:

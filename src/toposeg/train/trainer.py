@@ -160,7 +160,8 @@ class _Run:
         state = None
         if resume:
             if not (out / LAST).is_file():
-                raise ValueError(f"cannot resume: {out / LAST} does not exist")
+                raise ValueError(f"cannot resume: {out / LAST} does not exist (the run stopped before its "
+                                 "first checkpoint: start it again without --resume)")
             state = load_checkpoint(out / LAST)
             check_resume(out, state, config)
 
@@ -183,6 +184,8 @@ class _Run:
 
         torch.manual_seed(config.seed)
         self.model = build_model(config).to(device)
+        if context.distributed:
+            use_global_batch_norm(self.model)
         if config.init_from is not None and state is None:
             initial = load_checkpoint(config.init_from)
             try:
@@ -272,8 +275,7 @@ class _Run:
         config, context = self.config, self.context
         network: nn.Module = self.model
         if context.distributed:
-            use_global_batch_norm(self.model)
-            network = nn.parallel.DistributedDataParallel(self.model, broadcast_buffers=False)
+            network = nn.parallel.DistributedDataParallel(self.model)
         from tqdm import tqdm
 
         while self.epoch < config.epochs:
