@@ -129,8 +129,12 @@ def config_from_arguments(args: argparse.Namespace):
         value = getattr(args, field.name)
         if value is None:
             continue
-        if field.name in ("loss_options", "metric_options"):
-            value = {**getattr(config, field.name), **_options(value, nested=field.name == "loss_options")}
+        if field.name == "metric_options":
+            value = {**config.metric_options, **_options(value, nested=False)}
+        elif field.name == "loss_options":
+            value = {term: dict(options) for term, options in config.loss_options.items()}
+            for term, options in _options(getattr(args, field.name), nested=True).items():
+                value.setdefault(term, {}).update(options)
         changes[field.name] = value
     if "dataset" in changes and "patch_size" not in changes and changes["dataset"] != config.dataset:
         changes["patch_size"] = None  # the new dataset's default

@@ -126,7 +126,8 @@ class ComparisonConfig:
         """The loss of a method (``pretrain`` and ``plain``: the pixel loss)."""
         if method in ("pretrain", "plain"):
             return self.pixel_loss
-        return f"{self.pixel_loss}+{self.weights[method]:g}*{method}"
+        weight = self.weights[method]
+        return f"{self.pixel_loss}+{method}" if weight == 1 else f"{self.pixel_loss}+{weight:g}*{method}"
 
     def train_config(self, method: str, *, init_from: str | None = None) -> TrainConfig:
         """The :class:`TrainConfig` of one run."""

@@ -12,8 +12,9 @@ from toposeg.train._atomic import atomic_file
 
 __all__ = ["plot_prediction", "plot_training_curves"]
 
-_CURVE_METRICS = ("val_dice", "val_cldice", "val_betti_error_0", "val_betti_error_1", "val_betti_error_2",
-                  "val_adapted_rand_f_score", "val_voi_total", "val_warping_error")
+_SCORES = ("val_dice", "val_cldice", "val_adapted_rand_f_score", "val_jaccard", "val_accuracy")
+_ERRORS = ("val_betti_error_0", "val_betti_error_1", "val_betti_error_2", "val_betti_error_global_0",
+           "val_betti_error_global_1", "val_betti_error_global_2", "val_voi_total", "val_warping_error")
 
 
 def _save(figure, path: Path) -> None:
@@ -28,30 +29,32 @@ def _save(figure, path: Path) -> None:
 
 
 def plot_training_curves(history: Sequence[Mapping[str, float]], path: str | Path) -> None:
-    """Training loss (total and per term) and validation metrics against the epoch, as a PNG."""
+    """Three panels against the epoch: training loss (total and per term), validation scores in
+    [0, 1] (higher is better), validation errors (lower is better); written as a PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     epochs = [row["epoch"] for row in history]
-    figure, (loss_axes, metric_axes) = plt.subplots(1, 2, figsize=(11, 4))
-    for column in [c for c in history[0] if c.startswith("train_loss")] if history else []:
-        values = [row.get(column, math.nan) for row in history]
-        loss_axes.plot(epochs, values, marker=".", label=column.removeprefix("train_"))
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4))
+    groups = (
+        ("training loss", [c for c in (history[0] if history else {}) if c.startswith("train_loss")]),
+        ("validation scores", _SCORES),
+        ("validation errors", _ERRORS),
+    )
     pretrain = [row["epoch"] for row in history if row.get("phase") == "pretrain"]
-    for axes in (loss_axes, metric_axes):
+    for ax, (title, columns) in zip(axes, groups, strict=True):
         if pretrain:
-            axes.axvspan(0.5, max(pretrain) + 0.5, color="0.92", label="pretraining" if axes is loss_axes else None)
-        axes.set_xlabel("epoch")
-    loss_axes.set_title("training loss")
-    loss_axes.legend(fontsize=8)
-    for column in _CURVE_METRICS:
-        values = [row.get(column, math.nan) for row in history]
-        if any(np.isfinite(values)):
-            metric_axes.plot(epochs, values, marker=".", label=column.removeprefix("val_"))
-    metric_axes.set_title("validation")
-    metric_axes.legend(fontsize=8)
+            ax.axvspan(0.5, max(pretrain) + 0.5, color="0.92", label="pretraining")
+        for column in columns:
+            values = [row.get(column, math.nan) for row in history]
+            if any(np.isfinite(values)):
+                ax.plot(epochs, values, marker=".", label=column.removeprefix("train_").removeprefix("val_"))
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
     figure.tight_layout()
     _save(figure, Path(path))
 

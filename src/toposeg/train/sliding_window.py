@@ -32,13 +32,13 @@ def window_starts(size: int, window: int, step: int) -> list[int]:
 
 def _blend_weights(window: Sequence[int], blend: Blend) -> np.ndarray:
     if blend == "constant":
-        return np.ones(window, dtype=np.float32)
+        return np.ones(window, dtype=np.float64)
     weights = np.ones((), dtype=np.float64)
     for side in window:
         x = np.arange(side) - (side - 1) / 2
         profile = np.exp(-0.5 * (x / (side / 8)) ** 2)
         weights = np.multiply.outer(weights, profile)
-    return np.maximum(weights / weights.max(), 1e-3).astype(np.float32)  # every voxel counts a little
+    return np.maximum(weights / weights.max(), 1e-3)  # every voxel counts a little
 
 
 def predict_likelihood(
@@ -126,7 +126,7 @@ def predict_likelihood(
                 boxes = [tuple(slice(int(c), int(c) + w) for c, w in zip(corner, window, strict=True))
                          for corner in corners[first:first + batch_size]]
                 batch = torch.from_numpy(np.stack([padded[box] for box in boxes])[:, None]).to(device)
-                prob = torch.sigmoid(model(batch)).float().cpu().numpy()[:, 0]
+                prob = torch.sigmoid(model(batch)).double().cpu().numpy()[:, 0]
                 for box, p in zip(boxes, prob, strict=True):
                     total[box] += p * weights
                     weight_sum[box] += weights

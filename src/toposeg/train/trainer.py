@@ -52,7 +52,7 @@ class TrainResult:
     history : tuple of dict
         One row per epoch: ``epoch``, ``phase``, ``global_step``, ``lr``, ``train_loss`` and
         ``train_loss_<term>``, ``epoch_seconds`` and ``epoch_cpu_seconds`` (the training steps of
-        the epoch, wall and CPU time of this process), ``val_seconds``, and ``val_<column>`` for
+        the epoch, wall and CPU time of this process), ``validation_seconds``, and ``val_<column>`` for
         every validation metric column.
     best_epoch : int
         The epoch of ``best.pt`` (1-based).
@@ -167,6 +167,8 @@ class _Run:
 
         train_samples = load_split(config, "train")
         val_samples = load_split(config, "val")
+        if config.dataset == "folder":
+            load_split(config, "test")  # so that every file of the folder is checked before training
         config = resolve_patch_size(config, [s.image.shape for s in train_samples])
         if len(config.patch_size) != train_samples.ndim:
             raise ValueError(f"patch_size {config.patch_size} does not fit {train_samples.ndim}D samples")
@@ -214,6 +216,8 @@ class _Run:
             self._restore(state)
         if context.is_main:
             out.mkdir(parents=True, exist_ok=True)
+            for stale in out.glob(".*.partial"):  # left by a process killed while writing
+                stale.unlink(missing_ok=True)
             write_text_atomically(out / CONFIG_FILE, config.to_json())
         context.barrier()
 
@@ -336,7 +340,7 @@ class _Run:
         likelihoods = predict_samples(self.model, self.val_samples, normalise=config.normalise)
         scores = score_samples(likelihoods, self.val_samples, threshold=config.threshold,
                                metrics=config.val_metrics, options=config.metric_options)
-        row["val_seconds"] = time.perf_counter() - start
+        row["validation_seconds"] = time.perf_counter() - start
         row.update({f"val_{k}": s.mean for k, s in scores.summary().items()})
         self.history.append(row)
         value = row[f"val_{config.best_metric}"]
