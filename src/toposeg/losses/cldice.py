@@ -34,10 +34,12 @@ def soft_skeleton(prob: torch.Tensor, *, iterations: int = 3) -> torch.Tensor:
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
         raise ValueError(f"iterations must be a non-negative integer, got {iterations!r}")
     image = prob
-    skeleton = F.relu(image - _open(image))
+    eroded = _erode(image)
+    skeleton = F.relu(image - _dilate(eroded))
     for _ in range(iterations):
-        image = _erode(image)
-        skeleton = skeleton + (1 - skeleton) * F.relu(image - _open(image))
+        # the erosion inside the next opening is the next image: computed once
+        image, eroded = eroded, _erode(eroded)
+        skeleton = skeleton + (1 - skeleton) * F.relu(image - _dilate(eroded))
     return skeleton
 
 
@@ -138,7 +140,7 @@ def _erode(image: torch.Tensor) -> torch.Tensor:
     return eroded
 
 
-def _open(image: torch.Tensor) -> torch.Tensor:
-    """Erosion followed by a maximum over the 3x3 (3x3x3) box."""
+def _dilate(image: torch.Tensor) -> torch.Tensor:
+    """Maximum over the 3x3 (3x3x3) box around each pixel."""
     pool = F.max_pool2d if image.ndim == 4 else F.max_pool3d
-    return pool(_erode(image), 3, stride=1, padding=1)
+    return pool(image, 3, stride=1, padding=1)
