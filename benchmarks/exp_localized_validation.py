@@ -124,11 +124,15 @@ def summary_rows(result: dict) -> list[dict[str, object]]:
                 "P(decrease)": float((change < 0).mean()),
                 "P(unchanged)": float((change == 0).mean()),
                 "P(increase)": float((change > 0).mean()),
-                "P(decrease | break)": float((change[result["kinds"] == "break"] < 0).mean()),
-                "P(decrease | link)": float((change[result["kinds"] == "link"] < 0).mean()),
+                "P(decrease | break)": _fraction(change[result["kinds"] == "break"] < 0),
+                "P(decrease | link)": _fraction(change[result["kinds"] == "link"] < 0),
             }
         )
     return rows
+
+
+def _fraction(flags: np.ndarray) -> float:
+    return float(flags.mean()) if flags.size else float("nan")
 
 
 def main() -> None:

@@ -329,5 +329,9 @@ def test_bad_input():
         topo_loss(prob, target, connectivity=3)
     with pytest.raises(ValueError, match="reduction must be"):
         topo_loss(prob, target, reduction="max")
+    with pytest.raises(ValueError, match="matching must be"):
+        topo_loss(prob, target, matching="greedy")
+    with pytest.raises(ValueError, match="needs all target dots at one point"):
+        topo_loss(prob, torch.rand(2, 1, 8, 8), matching="corner", patch="whole", dims=(0, 1))
     with pytest.raises(TypeError, match="frame must be True or False"):
         topo_loss(prob, target, frame=1.0)

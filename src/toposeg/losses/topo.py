@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import get_args
 
 import numpy as np
 import torch
@@ -130,6 +131,8 @@ def topo_loss(
     connectivity = check_connectivity(connectivity, ndim)
     if not isinstance(frame, (bool, np.bool_)):
         raise TypeError(f"frame must be True or False, got {frame!r}")
+    if matching not in get_args(MatchingMethod):
+        raise ValueError(f"matching must be 'auto', 'corner' or 'hungarian', got {matching!r}")
     batch, channels, *spatial = prob.shape
     size = check_patch_size(patch_size, tuple(spatial), _DEFAULT_PATCH[ndim])
     layout = patch_layout(
