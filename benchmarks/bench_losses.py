@@ -34,7 +34,11 @@ from toposeg.data import curvilinear_likelihood  # noqa: E402
 from toposeg.losses import cldice_loss, component_prior, localized_ph_loss, topo_loss  # noqa: E402
 from toposeg.models import UNet  # noqa: E402
 
-SHAPES = {"2D 8x1x256x256": (8, 1, 256, 256), "2D 1x1x512x512": (1, 1, 512, 512), "3D 1x1x128x128x16": (1, 1, 128, 128, 16)}
+SHAPES = {
+    "2D 8x1x256x256": (8, 1, 256, 256),
+    "2D 1x1x512x512": (1, 1, 512, 512),
+    "3D 1x1x128x128x16": (1, 1, 128, 128, 16),
+}
 
 
 def load_hutopo():
@@ -74,7 +78,10 @@ def inputs(shape, kind):
         prob = rng.random((batch, *spatial)).astype(np.float32)
         target = rng.random((batch, *spatial)) > 0.7
     distance = lambda mask: np.minimum(ndimage.distance_transform_edt(~mask), 16.0)  # noqa: E731
-    pred_dist = np.stack([distance(p > 0.5) for p in prob]) + np.random.default_rng(1).random(prob.shape) * 0.5
+    pred_dist = (
+        np.stack([distance(p > 0.5) for p in prob])
+        + np.random.default_rng(1).random(prob.shape) * 0.5
+    )
     target_dist = np.stack([distance(t) for t in target])
     as_tensor = lambda a: torch.tensor(np.asarray(a, dtype=np.float32)).reshape(shape)  # noqa: E731
     return as_tensor(prob), as_tensor(target), as_tensor(pred_dist), as_tensor(target_dist)
@@ -106,26 +113,40 @@ def time_loss(function, prob, target, repeats):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one repeat, skip the noise inputs and slow peers")
+    parser.add_argument(
+        "--quick", action="store_true", help="one repeat, skip the noise inputs and slow peers"
+    )
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     repeats = 1 if args.quick else args.repeats
     warnings.filterwarnings("ignore", category=UserWarning)
     torch.manual_seed(0)
     hutopo_class, monai_class = load_hutopo(), load_monai_cldice()
-    print(f"torch threads: {torch.get_num_threads()}; topolosses: {hutopo_class is not None}; MONAI: {monai_class is not None}")
+    print(f"torch threads: {torch.get_num_threads()}", end="; ")
+    print(f"topolosses: {hutopo_class is not None}; MONAI: {monai_class is not None}")
 
     rows = []
     for label, shape in SHAPES.items():
         step = unet_step_time(shape, repeats=max(repeats // 2, 1))
-        rows.append({"input": label, "data": "-", "loss": "UNet training step", "median s": step, "% of step": 100.0, "vs peer": ""})
+        rows.append(
+            {
+                "input": label,
+                "data": "-",
+                "loss": "UNet training step",
+                "median s": step,
+                "% of step": 100.0,
+                "vs peer": "",
+            }
+        )
         for kind in ("curvilinear", "noise"):
             if args.quick and kind == "noise":
                 continue
             prob, target, pred_dist, target_dist = inputs(shape, kind)
             generator = torch.Generator().manual_seed(0)
             ours = {
-                "topo_loss (random 65/32 patches)": lambda p, t: topo_loss(p, t, generator=generator),
+                "topo_loss (random 65/32 patches)": lambda p, t: topo_loss(
+                    p, t, generator=generator
+                ),
                 "topo_loss (tiles)": lambda p, t: topo_loss(p, t, patch="tiles"),
                 "topo_loss (whole image)": lambda p, t: topo_loss(p, t, patch="whole"),
                 "component_prior": lambda p, t: component_prior(p),
@@ -135,24 +156,44 @@ def main() -> None:
             for name, function in ours.items():
                 timed[name] = time_loss(function, prob, target, repeats)
             timed["localized_ph_loss (window 64)"] = time_loss(
-                lambda p, t: localized_ph_loss(p, t, generator=generator), pred_dist, target_dist, repeats
+                lambda p, t: localized_ph_loss(p, t, generator=generator),
+                pred_dist,
+                target_dist,
+                repeats,
             )
             peers = {}
-            if hutopo_class is not None and len(shape) == 4 and not (args.quick and kind == "noise"):
+            if (
+                hutopo_class is not None
+                and len(shape) == 4
+                and not (args.quick and kind == "noise")
+            ):
                 hutopo = hutopo_class(use_base_loss=False, alpha=1.0)
                 peer_repeats = 1 if kind == "noise" else max(repeats // 2, 1)
-                peers["topo_loss (whole image)"] = ("topolosses Hutopo", time_loss(hutopo, prob, target, peer_repeats))
+                peers["topo_loss (whole image)"] = (
+                    "topolosses Hutopo",
+                    time_loss(hutopo, prob, target, peer_repeats),
+                )
             if monai_class is not None:
                 monai = monai_class(iter_=3, smooth=1e-4)
                 peers["cldice_loss"] = ("MONAI SoftclDice", time_loss(monai, prob, target, repeats))
                 ours_value = cldice_loss(prob, target, reduction="none")[:, 0]
                 theirs = monai_class(iter_=3, smooth=1e-12, reduction="none")(prob, target)
-                print(f"{label} {kind}: clDice, largest |toposeg - MONAI| = {(ours_value - theirs).abs().max().item():.2e}")
+                gap = (ours_value - theirs).abs().max().item()
+                print(f"{label} {kind}: clDice, largest |toposeg - MONAI| = {gap:.2e}")
             for name, seconds in timed.items():
-                row = {"input": label, "data": kind, "loss": name, "median s": seconds, "% of step": 100 * seconds / step, "vs peer": ""}
+                row = {
+                    "input": label,
+                    "data": kind,
+                    "loss": name,
+                    "median s": seconds,
+                    "% of step": 100 * seconds / step,
+                    "vs peer": "",
+                }
                 if name in peers:
                     peer_name, peer_seconds = peers[name]
-                    row["vs peer"] = f"{peer_name} {peer_seconds:.3g} s = {peer_seconds / seconds:.1f}x ours"
+                    row["vs peer"] = (
+                        f"{peer_name} {peer_seconds:.3g} s = {peer_seconds / seconds:.1f}x ours"
+                    )
                 rows.append(row)
             print(f"done: {label} {kind}", flush=True)
     print_table(rows)

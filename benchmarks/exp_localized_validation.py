@@ -20,6 +20,8 @@ the time for thresholding, 20% for the localized filtration).
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -31,7 +33,10 @@ from toposeg.losses import localized_ph_loss
 
 TRUNCATION = 16.0
 ROAD_WIDTH = 3
-FILTRATIONS = {"thresholded distance (height none)": "none", "localized (height random_linear)": "random_linear"}
+FILTRATIONS = {
+    "thresholded distance (height none)": "none",
+    "localized (height random_linear)": "random_linear",
+}
 
 
 def road_mask(size: int, rng: np.random.Generator) -> np.ndarray:
@@ -82,7 +87,9 @@ def inject_error(mask: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray
     raise RuntimeError("no place for a false link")
 
 
-def loss(prediction: np.ndarray, target: np.ndarray, height: str, seed: int, window: int | None) -> float:
+def loss(
+    prediction: np.ndarray, target: np.ndarray, height: str, seed: int, window: int | None
+) -> float:
     as_tensor = lambda a: torch.tensor(a, dtype=torch.float64)[None, None]  # noqa: E731
     generator = torch.Generator().manual_seed(seed)
     return localized_ph_loss(
@@ -145,14 +152,12 @@ def main() -> None:
     args = parser.parse_args()
     window = args.window or None
     result = run(args.repetitions, args.errors, args.size, window=window, seed=args.seed)
-    import sys
-    from pathlib import Path
-
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _timing import print_table
 
     print(
-        f"{args.repetitions} repetitions x {args.errors} errors on {args.size}x{args.size} road maps, "
+        f"{args.repetitions} repetitions x {args.errors} errors on {args.size}x{args.size} "
+        "road maps, "
         f"window {window or 'whole map'}; "
         f"{result['topology_changed'].mean():.0%} of injections changed the mask's Betti numbers"
     )

@@ -35,8 +35,14 @@ def test_matches_the_explicit_reference(seed):
         reference_soft_skeleton(prediction, iterations),
         atol=1e-12,
     )
-    value = cldice_loss(torch.tensor(prediction)[None, None], torch.tensor(target)[None, None], iterations=iterations)
-    assert value.item() == pytest.approx(reference_cldice_loss(prediction, target, iterations, 1.0), rel=1e-12)
+    value = cldice_loss(
+        torch.tensor(prediction)[None, None],
+        torch.tensor(target)[None, None],
+        iterations=iterations,
+    )
+    assert value.item() == pytest.approx(
+        reference_cldice_loss(prediction, target, iterations, 1.0), rel=1e-12
+    )
 
 
 def test_hand_worked_values():
@@ -47,15 +53,21 @@ def test_hand_worked_values():
     broken[0, 0, 4, 3:6] = 0.0
     # A one-pixel line is its own skeleton: Tprec = 7/7, Tsens = 7/10.
     assert cldice_loss(broken, target).item() == pytest.approx(1 - 2 * 0.7 / 1.7)
-    assert cldice_loss(broken, target, smooth=0.0).item() == pytest.approx(1 - 2 * (6 / 9) / (1 + 6 / 9))
+    assert cldice_loss(broken, target, smooth=0.0).item() == pytest.approx(
+        1 - 2 * (6 / 9) / (1 + 6 / 9)
+    )
 
 
 @pytest.mark.parametrize("shape", [(1, 2, 6, 6), (1, 1, 4, 4, 4)])
 def test_gradcheck(shape):
     generator = torch.Generator().manual_seed(0)
-    prob = (0.05 + 0.9 * torch.rand(*shape, generator=generator, dtype=torch.float64)).requires_grad_()
+    prob = (
+        0.05 + 0.9 * torch.rand(*shape, generator=generator, dtype=torch.float64)
+    ).requires_grad_()
     target = (torch.rand(*shape, generator=generator, dtype=torch.float64) > 0.5).double()
-    assert torch.autograd.gradcheck(lambda p: cldice_loss(p, target, iterations=2), (prob,), eps=1e-6, atol=1e-7)
+    assert torch.autograd.gradcheck(
+        lambda p: cldice_loss(p, target, iterations=2), (prob,), eps=1e-6, atol=1e-7
+    )
 
 
 def test_labels_reductions_and_module():

@@ -52,9 +52,13 @@ def test_value_matches_gudhi_diagram(seed, keep):
 @pytest.mark.parametrize("keep", [0, 1, 3])
 def test_gradcheck(shape, keep):
     generator = torch.Generator().manual_seed(sum(shape) + keep)
-    mask = (0.05 + 0.9 * torch.rand(*shape, generator=generator, dtype=torch.float64)).requires_grad_()
+    mask = (
+        0.05 + 0.9 * torch.rand(*shape, generator=generator, dtype=torch.float64)
+    ).requires_grad_()
     assert component_prior(mask, keep=keep).item() > 0
-    assert torch.autograd.gradcheck(lambda m: component_prior(m, keep=keep), (mask,), eps=1e-6, atol=1e-7)
+    assert torch.autograd.gradcheck(
+        lambda m: component_prior(m, keep=keep), (mask,), eps=1e-6, atol=1e-7
+    )
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -85,7 +89,9 @@ def test_one_component_costs_nothing_and_reductions():
     assert per_image.shape == (2, 3)
     for b in range(2):
         for c in range(3):
-            assert per_image[b, c].item() == pytest.approx(component_prior(mask[b : b + 1, c : c + 1]).item())
+            assert per_image[b, c].item() == pytest.approx(
+                component_prior(mask[b : b + 1, c : c + 1]).item()
+            )
     torch.testing.assert_close(component_prior(mask, reduction="sum"), per_image.sum())
     torch.testing.assert_close(ComponentPrior(keep=1)(mask), per_image.mean())
 

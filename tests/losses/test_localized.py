@@ -41,7 +41,9 @@ def test_height_functions_shapes():
     g = height_function((21, 21), height="point", generator=torch.Generator().manual_seed(2))
     q = np.unravel_index(np.argmin(g), g.shape)
     yy, xx = np.mgrid[:21, :21]
-    np.testing.assert_allclose(np.argsort(g.ravel(), kind="stable")[0], np.ravel_multi_index(q, g.shape))
+    np.testing.assert_allclose(
+        np.argsort(g.ravel(), kind="stable")[0], np.ravel_multi_index(q, g.shape)
+    )
     assert g[q] <= g[tuple(np.clip(np.array(q) + 1, 0, 20))]
     # square: symmetric about the window centre
     g = height_function((15, 15), height="square", generator=np.random.default_rng(3))
@@ -57,7 +59,9 @@ def test_random_heights_are_redrawn_and_reproducible():
     again = height_function((8, 8), generator=torch.Generator().manual_seed(5))
     np.testing.assert_array_equal(first, again)
     generator = np.random.default_rng(6)
-    assert not np.array_equal(height_function((8, 8), generator=generator), height_function((8, 8), generator=generator))
+    assert not np.array_equal(
+        height_function((8, 8), generator=generator), height_function((8, 8), generator=generator)
+    )
     prediction, target = _maps((24, 24), 0)
     module = LocalizedPHLoss(window=12, seed=1)
     values = {round(module(prediction, target).item(), 12) for _ in range(4)}
@@ -75,11 +79,17 @@ def test_value_matches_gudhi(seed, height):
     dims = (0, 1) if seed % 3 == 0 else (1,)
     generator_seed = 10 + seed
     loss = localized_ph_loss(
-        prediction, target, height=height, window=None, dims=dims,
+        prediction,
+        target,
+        height=height,
+        window=None,
+        dims=dims,
         generator=np.random.default_rng(generator_seed),
     )
     scale = float(target.max())
-    g = height_function(shape, height=height, scale=scale, generator=np.random.default_rng(generator_seed))
+    g = height_function(
+        shape, height=height, scale=scale, generator=np.random.default_rng(generator_seed)
+    )
     p, t = prediction[0, 0].numpy(), target[0, 0].numpy()
     low = min(p.min(), t.min())
     high = max(p.max(), t.max()) + g.max()
@@ -90,11 +100,15 @@ def test_value_matches_gudhi(seed, height):
 def test_windows_are_tiles_with_one_height_function():
     prediction, target = _maps((16, 10), 3)
     p, t = prediction[0, 0].numpy(), target[0, 0].numpy()
-    loss = localized_ph_loss(prediction, target, height="fixed_linear", window=(6, 10), height_scale=2.0)
+    loss = localized_ph_loss(
+        prediction, target, height="fixed_linear", window=(6, 10), height_scale=2.0
+    )
     g = height_function((6, 10), height="fixed_linear", scale=2.0)
     low, high = min(p.min(), t.min()), max(p.max(), t.max()) + 2.0
     expected = sum(
-        gudhi_diagram_loss(p[r : r + 6] + g, t[r : r + 6] + g, dims=(1,), superlevel=False, frame=low, end=high)
+        gudhi_diagram_loss(
+            p[r : r + 6] + g, t[r : r + 6] + g, dims=(1,), superlevel=False, frame=low, end=high
+        )
         for r in (0, 6, 10)
     )
     assert loss.item() == pytest.approx(expected, rel=1e-9)
@@ -119,7 +133,9 @@ def test_identical_maps_cost_nothing(height):
 def test_gradcheck(shape, options):
     generator = torch.Generator().manual_seed(sum(shape))
     target = torch.rand(*shape, generator=generator, dtype=torch.float64) * 5
-    prediction = (target + torch.rand(*shape, generator=generator, dtype=torch.float64)).requires_grad_()
+    prediction = (
+        target + torch.rand(*shape, generator=generator, dtype=torch.float64)
+    ).requires_grad_()
 
     def function(p):
         return localized_ph_loss(p, target, generator=torch.Generator().manual_seed(0), **options)
@@ -131,11 +147,15 @@ def test_gradcheck(shape, options):
 def test_reductions_and_float32():
     rng = np.random.default_rng(4)
     target = torch.tensor(rng.random((2, 3, 12, 12)) * 4, dtype=torch.float32)
-    prediction = (target + torch.tensor(rng.random((2, 3, 12, 12)), dtype=torch.float32)).requires_grad_()
+    prediction = (
+        target + torch.tensor(rng.random((2, 3, 12, 12)), dtype=torch.float32)
+    ).requires_grad_()
     options = dict(height="fixed_linear", window=6)
     per_image = localized_ph_loss(prediction, target, reduction="none", **options)
     assert per_image.shape == (2, 3) and per_image.dtype == torch.float32
-    torch.testing.assert_close(localized_ph_loss(prediction, target, reduction="sum", **options), per_image.sum())
+    torch.testing.assert_close(
+        localized_ph_loss(prediction, target, reduction="sum", **options), per_image.sum()
+    )
     loss = LocalizedPHLoss(**options)(prediction, target)
     torch.testing.assert_close(loss, per_image.mean())
     loss.backward()

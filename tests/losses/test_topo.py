@@ -70,7 +70,10 @@ def test_spurious_blob_gradient_lowers_its_peak_and_raises_its_saddle(frame):
     expected[0, 0, 2, 1] = -0.6
     torch.testing.assert_close(prob.grad, expected)
     # A blob leaves the holes alone: dimension 1 does not see it.
-    assert topo_loss(_image(SPURIOUS_BLOB), _image(BAR), patch="whole", dims=(1,), frame=frame).item() == 0.0
+    assert (
+        topo_loss(_image(SPURIOUS_BLOB), _image(BAR), patch="whole", dims=(1,), frame=frame).item()
+        == 0.0
+    )
 
 
 @pytest.mark.parametrize("patch", ["whole", "tiles"])
@@ -90,7 +93,9 @@ def test_correct_prediction_has_zero_loss(patch):
 
 def _untied(shape, seed):
     generator = torch.Generator().manual_seed(seed)
-    return (0.05 + 0.9 * torch.rand(*shape, generator=generator, dtype=torch.float64)).requires_grad_()
+    return (
+        0.05 + 0.9 * torch.rand(*shape, generator=generator, dtype=torch.float64)
+    ).requires_grad_()
 
 
 @pytest.mark.parametrize(
@@ -120,7 +125,9 @@ def test_gradcheck_random_patches_with_a_reseeded_generator():
 
     def function(p):
         generator = torch.Generator().manual_seed(5)
-        return topo_loss(p, target, patch="random", patch_size=5, num_patches=3, generator=generator)
+        return topo_loss(
+            p, target, patch="random", patch_size=5, num_patches=3, generator=generator
+        )
 
     assert torch.autograd.gradcheck(function, (prob,), eps=1e-6, atol=1e-7)
 
@@ -202,8 +209,11 @@ def test_loss_value_matches_gudhi_diagrams_and_wasserstein_distance(seed, frame)
     target = rng.random(shape) if seed % 4 < 2 else (rng.random(shape) > 0.5).astype(float)
     dims = tuple(range(len(shape)))
     loss = topo_loss(
-        torch.tensor(prediction)[None, None], torch.tensor(target)[None, None],
-        patch="whole", dims=dims, frame=frame,
+        torch.tensor(prediction)[None, None],
+        torch.tensor(target)[None, None],
+        patch="whole",
+        dims=dims,
+        frame=frame,
     )
     expected = gudhi_diagram_loss(
         prediction, target, dims=dims, superlevel=True, frame=1.0 if frame else None, end=0.0
@@ -237,9 +247,15 @@ def test_tiles_cover_the_image_and_the_last_ones_end_at_the_border():
 def test_tile_loss_is_the_sum_of_whole_losses_of_the_tiles():
     rng = np.random.default_rng(0)
     prediction, target = rng.random((1, 1, 10, 7)), (rng.random((1, 1, 10, 7)) > 0.5) * 1.0
-    tiled = topo_loss(torch.tensor(prediction), torch.tensor(target), patch="tiles", patch_size=(4, 7))
+    tiled = topo_loss(
+        torch.tensor(prediction), torch.tensor(target), patch="tiles", patch_size=(4, 7)
+    )
     expected = sum(
-        topo_loss(torch.tensor(prediction[..., r : r + 4, :]), torch.tensor(target[..., r : r + 4, :]), patch="whole")
+        topo_loss(
+            torch.tensor(prediction[..., r : r + 4, :]),
+            torch.tensor(target[..., r : r + 4, :]),
+            patch="whole",
+        )
         for r in (0, 4, 6)
     )
     assert tiled.item() == pytest.approx(expected.item())
@@ -258,8 +274,19 @@ def test_random_patches_are_redrawn_every_call_and_reproducible():
     numpy_first = topo_loss(prob, target, generator=np.random.default_rng(8), **options)
     numpy_again = topo_loss(prob, target, generator=np.random.default_rng(8), **options)
     assert numpy_first.item() == numpy_again.item()
-    layout = patch_layout((40, 30), 3, mode="random", size=(9, 9), count=50, generator=torch.Generator().manual_seed(0))
-    assert layout.corners.min() == 0 and layout.corners[:, 0].max() == 31 and layout.corners[:, 1].max() == 21
+    layout = patch_layout(
+        (40, 30),
+        3,
+        mode="random",
+        size=(9, 9),
+        count=50,
+        generator=torch.Generator().manual_seed(0),
+    )
+    assert (
+        layout.corners.min() == 0
+        and layout.corners[:, 0].max() == 31
+        and layout.corners[:, 1].max() == 21
+    )
     assert layout.owner.tolist() == sorted([0, 1, 2] * 50)
 
 
@@ -281,7 +308,9 @@ def test_multiclass_labels_reductions_and_module():
     per_image = topo_loss(prob, labels, reduction="none", **options)
     assert per_image.shape == (2, 3) and bool((per_image > 0).all())
     for c in range(3):
-        alone = topo_loss(prob[:, c : c + 1], (labels == c).double()[:, None], reduction="none", **options)
+        alone = topo_loss(
+            prob[:, c : c + 1], (labels == c).double()[:, None], reduction="none", **options
+        )
         torch.testing.assert_close(alone[:, 0], per_image[:, c])
     torch.testing.assert_close(topo_loss(prob, labels, reduction="sum", **options), per_image.sum())
     torch.testing.assert_close(topo_loss(prob, labels, **options), per_image.mean())

@@ -31,7 +31,9 @@ def _check_matching(matching, predicted, target):
             expected[i] = target[j]
     np.testing.assert_allclose(matching.targets, expected)
     lone = [j for i, j in pairs if i < 0]
-    cost = ((predicted - expected) ** 2).sum() + sum(0.5 * (target[j, 0] - target[j, 1]) ** 2 for j in lone)
+    cost = ((predicted - expected) ** 2).sum() + sum(
+        0.5 * (target[j, 0] - target[j, 1]) ** 2 for j in lone
+    )
     assert matching.cost == pytest.approx(cost, abs=1e-12)
 
 
@@ -63,7 +65,9 @@ def test_cost_is_gudhi_squared_wasserstein(seed, kind):
         target = _diagram(rng, m, superlevel=kind != "sublevel")
     matching = match_diagrams(predicted, target)
     _check_matching(matching, predicted, target)
-    expected = gudhi.hera.wasserstein_distance(predicted, target, order=2, internal_p=2, delta=1e-10) ** 2
+    expected = (
+        gudhi.hera.wasserstein_distance(predicted, target, order=2, internal_p=2, delta=1e-10) ** 2
+    )
     assert matching.cost == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
@@ -88,7 +92,9 @@ def test_properties(seed):
     assert match_diagrams(a, a).cost == pytest.approx(0.0, abs=1e-12)
     assert match_diagrams(a, b).cost == pytest.approx(match_diagrams(b, a).cost, abs=1e-12)
     # shifting both diagrams along the diagonal changes nothing
-    assert match_diagrams(a + 0.3, b + 0.3).cost == pytest.approx(match_diagrams(a, b).cost, abs=1e-12)
+    assert match_diagrams(a + 0.3, b + 0.3).cost == pytest.approx(
+        match_diagrams(a, b).cost, abs=1e-12
+    )
 
 
 def test_empty_diagrams():

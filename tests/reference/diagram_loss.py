@@ -24,7 +24,9 @@ def gudhi_diagrams(
     complex_.compute_persistence(homology_coeff_field=2)
     out = []
     for d in range(values.ndim):
-        dots = np.asarray(complex_.persistence_intervals_in_dimension(d), dtype=np.float64).reshape(-1, 2)
+        dots = np.asarray(complex_.persistence_intervals_in_dimension(d), dtype=np.float64).reshape(
+            -1, 2
+        )
         dots = sign * dots
         dots[np.isinf(dots[:, 1]), 1] = end
         out.append(dots[dots[:, 0] != dots[:, 1]])

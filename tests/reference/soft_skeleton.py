@@ -40,7 +40,9 @@ def reference_soft_skeleton(image: np.ndarray, iterations: int) -> np.ndarray:
     return skeleton
 
 
-def reference_cldice_loss(prediction: np.ndarray, target: np.ndarray, iterations: int, smooth: float) -> float:
+def reference_cldice_loss(
+    prediction: np.ndarray, target: np.ndarray, iterations: int, smooth: float
+) -> float:
     skeleton_pred = reference_soft_skeleton(prediction, iterations)
     skeleton_true = reference_soft_skeleton(target, iterations)
     precision = ((skeleton_pred * target).sum() + smooth) / (skeleton_pred.sum() + smooth)

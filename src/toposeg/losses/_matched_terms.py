@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from toposeg.losses._patches import PatchLayout, extract_patches
 from toposeg.persistence import PersistenceResult, betti_numbers, cubical_persistence_batch
 from toposeg.persistence.matching import MatchingMethod, match_diagrams
-from toposeg.losses._patches import PatchLayout, extract_patches
 
 __all__ = ["MatchedTerms", "check_dims", "gather_squared_terms", "matched_terms"]
 
@@ -56,7 +56,9 @@ def check_dims(dims: object, ndim: int, default: tuple[int, ...]) -> tuple[int, 
         or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) for d in values)
         or any(not 0 <= d < ndim for d in values)
     ):
-        raise ValueError(f"dims must be distinct integers in 0..{ndim - 1} for {ndim}D images, got {dims!r}")
+        raise ValueError(
+            f"dims must be distinct integers in 0..{ndim - 1} for {ndim}D images, got {dims!r}"
+        )
     return tuple(int(d) for d in values)
 
 
@@ -96,7 +98,9 @@ def matched_terms(
         and frame in (None, 1.0)
         and np.isin(target_patches, (0.0, 1.0)).all()
     ):
-        expected = [_binary_diagrams(p, dims, connectivity, frame is not None) for p in target_patches]
+        expected = [
+            _binary_diagrams(p, dims, connectivity, frame is not None) for p in target_patches
+        ]
     else:
         results = cubical_persistence_batch(target_patches, **options)
         expected = [{d: _dots(r, d, end)[0] for d in dims} for r in results]

@@ -53,11 +53,15 @@ def check_patch_size(patch_size: object, spatial: tuple[int, ...], default: int)
     """Return the patch shape: an int (a cube) or one int per axis, clipped to the image."""
     if patch_size is None:
         patch_size = default
-    sizes = (patch_size,) * len(spatial) if isinstance(patch_size, (int, np.integer)) else patch_size
+    sizes = (
+        (patch_size,) * len(spatial) if isinstance(patch_size, (int, np.integer)) else patch_size
+    )
     try:
         sizes = tuple(sizes)
     except TypeError:
-        raise TypeError(f"patch_size must be an int or a tuple of ints, got {patch_size!r}") from None
+        raise TypeError(
+            f"patch_size must be an int or a tuple of ints, got {patch_size!r}"
+        ) from None
     if len(sizes) != len(spatial) or any(
         isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sizes
     ):

@@ -6,7 +6,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from toposeg.losses._checks import Reduction, check_probabilities, one_hot_target, reduce_loss
+from toposeg.losses._checks import (
+    Reduction,
+    check_probabilities,
+    check_reduction,
+    one_hot_target,
+    reduce_loss,
+)
 
 __all__ = ["CLDiceLoss", "cldice_loss", "soft_skeleton"]
 
@@ -96,13 +102,18 @@ def cldice_loss(
     """
     prob = check_probabilities(prob, "prob")
     target = one_hot_target(target, prob, "target")
+    check_reduction(reduction)
     if not isinstance(smooth, (int, float)) or isinstance(smooth, bool) or smooth < 0:
         raise ValueError(f"smooth must be a non-negative number, got {smooth!r}")
     spatial = tuple(range(2, prob.ndim))
     skeleton_pred = soft_skeleton(prob, iterations=iterations)
     skeleton_true = soft_skeleton(target, iterations=iterations)
-    precision = ((skeleton_pred * target).sum(spatial) + smooth) / (skeleton_pred.sum(spatial) + smooth)
-    sensitivity = ((skeleton_true * prob).sum(spatial) + smooth) / (skeleton_true.sum(spatial) + smooth)
+    precision = ((skeleton_pred * target).sum(spatial) + smooth) / (
+        skeleton_pred.sum(spatial) + smooth
+    )
+    sensitivity = ((skeleton_true * prob).sum(spatial) + smooth) / (
+        skeleton_true.sum(spatial) + smooth
+    )
     cldice = 2 * precision * sensitivity / (precision + sensitivity)
     return reduce_loss(1 - cldice, reduction)
 
@@ -119,7 +130,9 @@ class CLDiceLoss(nn.Module):
     torch.Size([])
     """
 
-    def __init__(self, *, iterations: int = 3, smooth: float = 1.0, reduction: Reduction = "mean") -> None:
+    def __init__(
+        self, *, iterations: int = 3, smooth: float = 1.0, reduction: Reduction = "mean"
+    ) -> None:
         super().__init__()
         self.options = dict(iterations=iterations, smooth=smooth, reduction=reduction)
 

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from toposeg._validation import check_connectivity
-from toposeg.losses._checks import Reduction, check_probabilities, reduce_loss
+from toposeg.losses._checks import Reduction, check_probabilities, check_reduction, reduce_loss
 from toposeg.persistence import cubical_persistence_batch
 
 __all__ = ["ComponentPrior", "component_prior"]
@@ -70,12 +70,15 @@ def component_prior(
     1.0
     """
     mask_prob = check_probabilities(mask_prob, "mask_prob")
+    check_reduction(reduction)
     if isinstance(keep, bool) or not isinstance(keep, (int, np.integer)) or keep < 0:
         raise ValueError(f"keep must be a non-negative integer, got {keep!r}")
     batch, channels, *spatial = mask_prob.shape
     connectivity = check_connectivity(connectivity, len(spatial))
     with torch.no_grad():
-        images = mask_prob.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
+        images = (
+            mask_prob.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
+        )
     results = cubical_persistence_batch(images, connectivity=connectivity, workers=workers)
 
     size = int(np.prod(spatial))
@@ -126,7 +129,9 @@ class ComponentPrior(nn.Module):
         reduction: Reduction = "mean",
     ) -> None:
         super().__init__()
-        self.options = dict(keep=keep, connectivity=connectivity, workers=workers, reduction=reduction)
+        self.options = dict(
+            keep=keep, connectivity=connectivity, workers=workers, reduction=reduction
+        )
 
     def forward(self, mask_prob: torch.Tensor) -> torch.Tensor:
         return component_prior(mask_prob, **self.options)

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from toposeg._validation import check_connectivity
-from toposeg.losses._checks import Reduction, check_real_maps, reduce_loss
+from toposeg.losses._checks import Reduction, check_real_maps, check_reduction, reduce_loss
 from toposeg.losses._matched_terms import check_dims, gather_squared_terms, matched_terms
 from toposeg.losses._patches import (
     Generator,
@@ -54,7 +54,9 @@ def height_function(
     """
     shape = tuple(int(s) for s in shape)
     ndim = len(shape)
-    coords = np.meshgrid(*[np.linspace(0.0, 1.0, s) if s > 1 else np.zeros(1) for s in shape], indexing="ij")
+    coords = np.meshgrid(
+        *[np.linspace(0.0, 1.0, s) if s > 1 else np.zeros(1) for s in shape], indexing="ij"
+    )
     if height == "none":
         return np.zeros(shape)
     if height == "point":
@@ -148,8 +150,11 @@ def localized_ph_loss(
     """
     pred_dist = check_real_maps(pred_dist, "pred_dist")
     target_dist = check_real_maps(target_dist, "target_dist", like=pred_dist)
+    check_reduction(reduction)
     if height not in get_args(HeightFunction):
-        raise ValueError(f"height must be one of {', '.join(get_args(HeightFunction))}, got {height!r}")
+        raise ValueError(
+            f"height must be one of {', '.join(get_args(HeightFunction))}, got {height!r}"
+        )
     batch, channels, *spatial = pred_dist.shape
     ndim = len(spatial)
     dims = check_dims(dims, ndim, (1,))
@@ -159,12 +164,26 @@ def localized_ph_loss(
         tuple(spatial), batch * channels, mode="tiles", size=size, count=None, generator=None
     )
     with torch.no_grad():
-        images = pred_dist.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
-        wanted = target_dist.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
+        images = (
+            pred_dist.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
+        )
+        wanted = (
+            target_dist.detach()
+            .reshape(batch * channels, *spatial)
+            .cpu()
+            .numpy()
+            .astype(np.float64)
+        )
     if height_scale is None:
         height_scale = float(wanted.max())
-    if isinstance(height_scale, bool) or not isinstance(height_scale, (int, float)) or not height_scale >= 0:
-        raise ValueError(f"height_scale must be a non-negative number or None, got {height_scale!r}")
+    if (
+        isinstance(height_scale, bool)
+        or not isinstance(height_scale, (int, float))
+        or not height_scale >= 0
+    ):
+        raise ValueError(
+            f"height_scale must be a non-negative number or None, got {height_scale!r}"
+        )
     g = height_function(size, height=height, scale=float(height_scale), generator=generator)
     low = min(images.min(), wanted.min())
     high = max(images.max(), wanted.max()) + g.max()
@@ -190,10 +209,10 @@ class LocalizedPHLoss(nn.Module):
 
     Parameters
     ----------
+    height, window, height_scale, dims, connectivity, workers, reduction
+        As for :func:`localized_ph_loss`.
     seed : int, optional
         Seeds the module's ``torch.Generator`` (default: torch's global generator).
-    **options
-        Keyword options of :func:`localized_ph_loss`.
 
     Examples
     --------

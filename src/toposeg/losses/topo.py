@@ -10,7 +10,13 @@ import torch
 from torch import nn
 
 from toposeg._validation import check_connectivity
-from toposeg.losses._checks import Reduction, check_probabilities, one_hot_target, reduce_loss
+from toposeg.losses._checks import (
+    Reduction,
+    check_probabilities,
+    check_reduction,
+    one_hot_target,
+    reduce_loss,
+)
 from toposeg.losses._matched_terms import check_dims, gather_squared_terms, matched_terms
 from toposeg.losses._patches import Generator, PatchMode, check_patch_size, patch_layout
 from toposeg.persistence.matching import MatchingMethod
@@ -126,6 +132,7 @@ def topo_loss(
     """
     prob = check_probabilities(prob, "prob")
     target = one_hot_target(target, prob, "target")
+    check_reduction(reduction)
     ndim = prob.ndim - 2
     dims = check_dims(dims, ndim, (1,) if ndim == 2 else (1, 2))
     connectivity = check_connectivity(connectivity, ndim)
@@ -136,11 +143,18 @@ def topo_loss(
     batch, channels, *spatial = prob.shape
     size = check_patch_size(patch_size, tuple(spatial), _DEFAULT_PATCH[ndim])
     layout = patch_layout(
-        tuple(spatial), batch * channels, mode=patch, size=size, count=num_patches, generator=generator
+        tuple(spatial),
+        batch * channels,
+        mode=patch,
+        size=size,
+        count=num_patches,
+        generator=generator,
     )
     with torch.no_grad():
         images = prob.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
-        wanted = target.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
+        wanted = (
+            target.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
+        )
     terms = matched_terms(
         images,
         wanted,
@@ -162,10 +176,10 @@ class TopoLoss(nn.Module):
 
     Parameters
     ----------
+    dims, patch, patch_size, num_patches, frame, matching, connectivity, workers, reduction
+        As for :func:`topo_loss`.
     seed : int, optional
         Seeds the module's ``torch.Generator`` (default: torch's global generator).
-    **options
-        Keyword options of :func:`topo_loss` (``dims``, ``patch``, ``patch_size``, ...).
 
     Examples
     --------

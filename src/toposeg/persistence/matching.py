@@ -132,7 +132,9 @@ def _check_diagram(value: object, name: str) -> np.ndarray:
     if array.size == 0:
         return np.empty((0, 2))
     if array.ndim != 2 or array.shape[1] != 2:
-        raise ValueError(f"{name} must be an (n, 2) array of (birth, death) dots, got shape {array.shape}")
+        raise ValueError(
+            f"{name} must be an (n, 2) array of (birth, death) dots, got shape {array.shape}"
+        )
     if not np.isfinite(array).all():
         raise ValueError(f"{name} must hold finite values (essential classes are matched apart)")
     return array
