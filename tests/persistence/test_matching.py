@@ -127,3 +127,19 @@ def test_bad_input():
         match_diagrams(np.zeros((1, 2)), np.zeros((1, 2)), method="greedy")
     with pytest.raises(ValueError, match="needs all target dots at one point"):
         match_diagrams(np.zeros((1, 2)), np.array([[1.0, 0.0], [0.9, 0.0]]), method="corner")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_hungarian_with_many_noise_dots_near_the_diagonal(seed):
+    # Most dots have no partner cheaper than the diagonal and leave the assignment problem;
+    # the result must still be the optimum.
+    rng = np.random.default_rng(seed)
+    birth = rng.random(400)
+    noise = np.stack([birth, birth + rng.random(400) * 0.02], axis=1)
+    structure = _diagram(rng, 10, superlevel=False)
+    predicted = np.concatenate([noise, structure + rng.normal(0, 0.05, structure.shape)])
+    target = _diagram(rng, 12, superlevel=False)
+    matching = match_diagrams(predicted, target, method="hungarian")
+    _check_matching(matching, predicted, target)
+    expected = gudhi.hera.wasserstein_distance(predicted, target, order=2, internal_p=2, delta=1e-10)
+    assert matching.cost == pytest.approx(expected**2, rel=1e-9)

@@ -94,7 +94,10 @@ def match_diagrams(
     et al. (2019); their description ("the k dots closest to the corner") can miss it when a
     dot near the diagonal is closer to the corner than a more persistent one. The Hungarian
     method solves the usual ``(n + m) x (n + m)`` problem in which each dot may also go to its
-    own diagonal copy and diagonal copies match each other at no cost.
+    own diagonal copy and diagonal copies match each other at no cost, restricted to the dots
+    that have a partner closer than the two diagonals (``|p - q|**2 < diag(p) + diag(q)``):
+    any other pair can be split at no loss, so the others go to the diagonal. Noise dots near
+    the diagonal thus leave the problem, which stays small.
 
     Examples
     --------
@@ -154,15 +157,23 @@ def _corner(predicted: np.ndarray, corner: np.ndarray, k: int) -> tuple[np.ndarr
 
 
 def _hungarian(predicted: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    n, m = len(predicted), len(target)
+    pairwise = ((predicted[:, None, :] - target[None, :, :]) ** 2).sum(axis=2)
+    # A pair costing at least as much as sending both dots to the diagonal can be split at no
+    # loss, so dots without a cheaper partner go to the diagonal and leave the problem.
+    useful = pairwise < _to_diagonal(predicted)[:, None] + _to_diagonal(target)[None, :]
+    keep_rows = np.flatnonzero(useful.any(axis=1))
+    keep_cols = np.flatnonzero(useful.any(axis=0))
+    n, m = len(keep_rows), len(keep_cols)
+    if n == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     cost = np.full((n + m, m + n), np.inf)
-    cost[:n, :m] = ((predicted[:, None, :] - target[None, :, :]) ** 2).sum(axis=2)
-    cost[np.arange(n), m + np.arange(n)] = _to_diagonal(predicted)
-    cost[n + np.arange(m), np.arange(m)] = _to_diagonal(target)
+    cost[:n, :m] = pairwise[np.ix_(keep_rows, keep_cols)]
+    cost[np.arange(n), m + np.arange(n)] = _to_diagonal(predicted[keep_rows])
+    cost[n + np.arange(m), np.arange(m)] = _to_diagonal(target[keep_cols])
     cost[n:, m:] = 0.0
     rows, cols = linear_sum_assignment(cost)
     real = (rows < n) & (cols < m)
-    return rows[real].astype(np.int64), cols[real].astype(np.int64)
+    return keep_rows[rows[real]].astype(np.int64), keep_cols[cols[real]].astype(np.int64)
 
 
 def _assemble(
