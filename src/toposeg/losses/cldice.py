@@ -107,7 +107,8 @@ def cldice_loss(
         raise ValueError(f"smooth must be a non-negative number, got {smooth!r}")
     spatial = tuple(range(2, prob.ndim))
     skeleton_pred = soft_skeleton(prob, iterations=iterations)
-    skeleton_true = soft_skeleton(target, iterations=iterations)
+    with torch.no_grad():  # the target is constant: no graph for its skeleton
+        skeleton_true = soft_skeleton(target, iterations=iterations)
     precision = ((skeleton_pred * target).sum(spatial) + smooth) / (
         skeleton_pred.sum(spatial) + smooth
     )
