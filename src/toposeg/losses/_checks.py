@@ -6,7 +6,14 @@ from typing import Literal
 
 import torch
 
-__all__ = ["Reduction", "check_probabilities", "one_hot_target", "reduce_loss"]
+__all__ = [
+    "Reduction",
+    "check_probabilities",
+    "check_real_maps",
+    "check_reduction",
+    "one_hot_target",
+    "reduce_loss",
+]
 
 Reduction = Literal["mean", "sum", "none"]
 
@@ -47,6 +54,43 @@ def check_probabilities(prob: torch.Tensor, name: str = "prob") -> torch.Tensor:
     return prob
 
 
+def check_real_maps(
+    value: torch.Tensor, name: str, like: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Check that ``value`` is a float tensor ``(B, C, *spatial)`` (2 or 3 spatial dimensions,
+    non-empty batch) of finite values, such as a distance map, shaped like ``like`` if given;
+    return it unchanged.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a floating-point torch tensor.
+    ValueError
+        If its shape is wrong or differs from ``like``'s, the batch is empty, or it holds NaN
+        or infinite values.
+    """
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if not value.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
+    if value.ndim not in (4, 5):
+        raise ValueError(
+            f"{name} must have shape (B, C, H, W) or (B, C, D, H, W), got {tuple(value.shape)}"
+        )
+    if like is not None and value.shape != like.shape:
+        raise ValueError(
+            f"{name} must have the prediction's shape {tuple(like.shape)}, got {tuple(value.shape)}"
+        )
+    if value.shape[0] == 0 or value.numel() == 0:
+        raise ValueError(f"{name} is an empty batch (shape {tuple(value.shape)})")
+    with torch.no_grad():
+        if torch.isnan(value).any():
+            raise ValueError(f"{name} contains NaN values")
+        if not torch.isfinite(value).all():
+            raise ValueError(f"{name} contains infinite values")
+    return value
+
+
 def one_hot_target(target: torch.Tensor, prob: torch.Tensor, name: str = "target") -> torch.Tensor:
     """Return ``target`` as a float tensor shaped like ``prob`` ``(B, C, *spatial)``.
 
@@ -83,6 +127,12 @@ def one_hot_target(target: torch.Tensor, prob: torch.Tensor, name: str = "target
         f"{name} must have the prediction's shape {tuple(prob.shape)} or label shape "
         f"{(batch, *spatial)}, got {tuple(target.shape)}"
     )
+
+
+def check_reduction(reduction: object) -> None:
+    """Raise ``ValueError`` unless ``reduction`` is ``"mean"``, ``"sum"`` or ``"none"``."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def reduce_loss(values: torch.Tensor, reduction: Reduction) -> torch.Tensor:

@@ -2,12 +2,15 @@
 
 from toposeg.persistence.betti import betti_numbers
 from toposeg.persistence.cubical import cubical_persistence, cubical_persistence_batch
+from toposeg.persistence.matching import DiagramMatching, match_diagrams
 from toposeg.persistence.result import EssentialClasses, PersistenceResult
 
 __all__ = [
+    "DiagramMatching",
     "EssentialClasses",
     "PersistenceResult",
     "betti_numbers",
     "cubical_persistence",
     "cubical_persistence_batch",
+    "match_diagrams",
 ]

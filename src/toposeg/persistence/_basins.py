@@ -140,3 +140,4 @@ def classify_3d(g, depth, height, width, twenty_six, down, up, low_saddles, up_s
                 up_saddles[n_up] = (p << 27) | low
                 n_up += up_split
     return n_low, n_up, n_min, n_max
+

@@ -14,10 +14,13 @@ indices into ``g``; :mod:`.cubical` turns user input into ``g`` and the pairs in
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from toposeg._neighbourhood import CUBE_OFFSETS, REPS4, REPS8, RING_2D
 from toposeg.persistence._basins import classify_2d, classify_3d
+from toposeg.persistence._indices import to_image
 from toposeg.persistence._reduction import reduce_dim1
 from toposeg.persistence._merge import merge_at_saddles
 
@@ -45,6 +48,7 @@ def filtration_order(values: np.ndarray) -> np.ndarray:
     return np.argsort(values + 0.0, kind="stable")
 
 
+@functools.lru_cache(maxsize=64)
 def _neighbours(shape: tuple[int, ...], full: bool) -> tuple[np.ndarray, int]:
     """Flat offset in an array of ``shape`` of each bit of a neighbourhood mask (the 2D ring or
     the 3D cube of :mod:`toposeg._neighbourhood`), and the mask of the bits in the 4/6
@@ -53,7 +57,9 @@ def _neighbours(shape: tuple[int, ...], full: bool) -> tuple[np.ndarray, int]:
     strides = np.cumprod((1,) + shape[::-1][:-1])[::-1]
     order = np.abs(steps).sum(axis=1)
     keep = (order >= 1) if full else (order == 1)
-    return (steps @ strides).astype(np.int64), int(np.sum(keep * (1 << np.arange(len(steps)))))
+    offsets = (steps @ strides).astype(np.int64)
+    offsets.setflags(write=False)
+    return offsets, int(np.sum(keep * (1 << np.arange(len(steps)))))
 
 
 def _sorted_saddles(gp: np.ndarray, saddles: np.ndarray) -> np.ndarray:
@@ -72,46 +78,50 @@ def _merge(gp, saddles, offsets, keep, pointer, descending, n_roots, reps=_NO_RE
     return younger[:n_pairs], killer[:n_pairs], loops[:n_loops]
 
 
-def _padded(array: np.ndarray, negate: bool) -> np.ndarray:
-    """``array`` (negated if asked; -0.0 becomes 0.0) as float64 inside a frame of ``+inf``."""
-    out = np.full(tuple(s + 2 for s in array.shape), np.inf, dtype=np.float64)
-    inside = out[(slice(1, -1),) * array.ndim]
+def _padded(image: np.ndarray, negate: bool, frame: float | None) -> np.ndarray:
+    """The filtered function ``g`` (``-image`` if ``negate``; -0.0 becomes 0.0) as float64,
+    inside the user's frame if any, inside a one-pixel frame of ``+inf`` (the outside)."""
+    margin = 1 if frame is None else 2
+    out = np.full(tuple(s + 2 * margin for s in image.shape), np.inf, dtype=np.float64)
+    if frame is not None:
+        out[(slice(1, -1),) * image.ndim] = -frame if negate else frame
+    inside = out[(slice(margin, -margin),) * image.ndim]
     if negate:
-        np.negative(array, out=inside, dtype=np.float64, casting="unsafe")
+        np.negative(image, out=inside, dtype=np.float64, casting="unsafe")
     else:
-        inside[...] = array
-    inside += 0.0
+        inside[...] = image
+    out += 0.0
     return out
 
 
-def _unpad(index: np.ndarray, padded: tuple[int, ...]) -> np.ndarray:
-    """Flat indices of a one-pixel-padded array, as flat indices of the array inside."""
-    out = np.zeros_like(index)
-    stride = 1
-    for size in padded[::-1]:
-        out += (index % size - 1) * stride
-        index = index // size
-        stride *= size - 2
+def _to_image(index: np.ndarray, padded: tuple[int, ...], margin: int) -> np.ndarray:
+    """Flat indices into the padded array, as flat indices into the image ``margin`` pixels
+    inside it; pixels of a frame around the image become -1."""
+    out = np.empty_like(index)
+    to_image(index.ravel(), np.array(padded, dtype=np.int64), margin, out.ravel())
     return out
 
 
-def sublevel_pairs(image: np.ndarray, negate: bool, eight: bool) -> tuple[list[np.ndarray], int]:
+def sublevel_pairs(
+    image: np.ndarray, negate: bool, eight: bool, frame: float | None = None
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], tuple[float, int]]:
     """Persistence pairs of the sublevel filtration of ``g = -image`` if ``negate`` else
-    ``image`` (2D or 3D, real, finite).
+    ``image`` (2D or 3D, real, finite), optionally inside a frame of value ``frame``.
 
     ``eight`` selects the T-construction (8/26-connected sublevel sets). Returns, for each
-    dimension, an ``(n, 2)`` array of flat ``(birth, death)`` indices into the image (pairs of
-    zero persistence dropped), and the flat index of the birth of the essential class.
+    dimension, the ``(n, 2)`` float64 ``(birth, death)`` values (in the units of ``image``) and
+    the ``(n, 2)`` flat indices of their pixels in the image (-1 in the frame), pairs of zero
+    persistence dropped; and the birth value and pixel of the essential class.
     """
-    gp = _padded(image, negate)
+    gp = _padded(image, negate, frame)
     padded = gp.shape
     g = gp[(slice(1, -1),) * image.ndim]
     gp = gp.ravel()
     n = gp.shape[0]
     down = np.empty(n, dtype=np.int32)
     up = np.zeros(n, dtype=np.int32)  # the whole outside is one basin, rooted at cell 0
-    low_offsets, low_keep = _neighbours(padded, full=eight)
-    up_offsets, up_keep = _neighbours(padded, full=not eight)
+    low_offsets, low_keep = _neighbours(padded, eight)
+    up_offsets, up_keep = _neighbours(padded, not eight)
     if g.ndim == 2:
         saddles = np.empty(n, dtype=np.int64)
         n_saddles, n_min, n_max = classify_2d(gp, *g.shape, eight, down, up, saddles)
@@ -132,8 +142,13 @@ def sublevel_pairs(image: np.ndarray, negate: bool, eight: bool) -> tuple[list[n
     if g.ndim == 3:
         pairs.append(_dim1_3d(g, gp, padded, eight))
     pairs.append(np.stack([creators, maxima], axis=1))
-    pairs = [_unpad(p, padded) for p in pairs]
-    return pairs, int(np.argmin(g))
+    sign = -1.0 if negate else 1.0
+    margin = 1 if frame is None else 2
+    out = [(sign * gp[p] + 0.0, _to_image(p, padded, margin)) for p in pairs]
+    eldest = np.unravel_index(int(np.argmin(g)), g.shape)
+    eldest = int(np.ravel_multi_index(tuple(c + 1 for c in eldest), padded))
+    essential = (sign * gp[eldest] + 0.0, int(_to_image(np.array([eldest]), padded, margin)[0]))
+    return out, essential
 
 
 def _dim1_3d(g: np.ndarray, gp: np.ndarray, padded: tuple[int, ...], eight: bool) -> np.ndarray:

@@ -90,30 +90,23 @@ def cubical_persistence(
     connectivity = check_connectivity(connectivity, image.ndim)
     if not isinstance(superlevel, (bool, np.bool_)):
         raise TypeError(f"superlevel must be True or False, got {superlevel!r}")
-    values = image
     if frame is not None:
-        values = _framed(image.astype(np.float64), frame, bool(superlevel))
-    pairs, essential = sublevel_pairs(values, bool(superlevel), eight=connectivity == image.ndim)
-
-    flat = values.ravel() if values.flags.c_contiguous else values.flatten()
-    framed = frame is not None
-    diagrams, pixels, classes = [], [], []
-    for d, pair in enumerate(pairs):
-        diagrams.append(flat[pair].astype(np.float64))
-        pixels.append(_inside(pair, values.shape) if framed else pair)
-        if d == 0:
-            births = flat[[essential]].astype(np.float64)
-            where = np.array([essential], dtype=np.int64)
-            classes.append(EssentialClasses(births, _inside(where, values.shape) if framed else where))
-        else:
-            classes.append(EssentialClasses(np.empty(0), np.empty(0, dtype=np.int64)))
+        _check_frame(image, frame, bool(superlevel))
+    pairs, (birth, pixel) = sublevel_pairs(
+        image, bool(superlevel), connectivity == image.ndim, None if frame is None else float(frame)
+    )
+    diagrams = tuple(values for values, _ in pairs)
+    pixels = tuple(where for _, where in pairs)
+    none = EssentialClasses(np.empty(0), np.empty(0, dtype=np.int64))
+    classes = (EssentialClasses(np.array([birth]), np.array([pixel], dtype=np.int64)),)
+    classes += (none,) * (image.ndim - 1)
     return PersistenceResult(
         shape=image.shape,
         superlevel=bool(superlevel),
         connectivity=connectivity,
-        _diagrams=tuple(diagrams),
-        _pixels=tuple(pixels),
-        _essential=tuple(classes),
+        _diagrams=diagrams,
+        _pixels=pixels,
+        _essential=classes,
     )
 
 
@@ -169,28 +162,16 @@ def cubical_persistence_batch(
         return list(pool.map(one, images))
 
 
-def _framed(values: np.ndarray, frame: object, superlevel: bool) -> np.ndarray:
+def _check_frame(image: np.ndarray, frame: object, superlevel: bool) -> None:
     if isinstance(frame, bool) or not isinstance(frame, Real) or not np.isfinite(frame):
         raise ValueError(f"frame must be a finite number or None, got {frame!r}")
-    if superlevel and frame < values.max():
+    if superlevel and frame < image.max():
         raise ValueError(
             f"frame={frame} does not bound the image: superlevel sets need frame >= image.max() "
-            f"= {values.max()}"
+            f"= {image.max()}"
         )
-    if not superlevel and frame > values.min():
+    if not superlevel and frame > image.min():
         raise ValueError(
             f"frame={frame} does not bound the image: sublevel sets need frame <= image.min() "
-            f"= {values.min()}"
+            f"= {image.min()}"
         )
-    return np.pad(values, 1, constant_values=float(frame))
-
-
-def _inside(index: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Map flat indices of a framed array to the image inside; frame pixels become -1."""
-    coords = np.unravel_index(index, shape)
-    inner = tuple(s - 2 for s in shape)
-    outside = np.zeros(index.shape, dtype=bool)
-    for c, s in zip(coords, inner):
-        outside |= (c == 0) | (c == s + 1)
-    safe = tuple(np.clip(c - 1, 0, s - 1) for c, s in zip(coords, inner))
-    return np.where(outside, -1, np.ravel_multi_index(safe, inner)).astype(np.int64)
