@@ -1,7 +1,6 @@
 """Tiny runs for the training tests: 64x64 membranes, a 2-level UNet of width 4, a few steps."""
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -32,7 +31,3 @@ def environment() -> dict[str, str]:
 def toposeg_command(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "toposeg.cli", *arguments]
 
-
-def run_toposeg(*arguments: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(toposeg_command(*arguments), env=environment(), capture_output=True, text=True,
-                          timeout=timeout)

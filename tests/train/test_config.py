@@ -61,6 +61,7 @@ def test_defaults_follow_the_dataset():
         ({"lr": -1.0}, "lr must lie in"),
         ({"lr": 0.0}, "lr must be > 0"),
         ({"batch_size": 2.5}, "batch_size must be an integer"),
+        ({"lr": "fast"}, "lr must be a finite number"),
         ({"optimizer": "adamw"}, "optimizer must be one of adam, sgd"),
         ({"norm": "layer"}, "norm must be one of"),
         ({"dataset": "cells"}, "unknown dataset 'cells'"),
@@ -75,7 +76,7 @@ def test_defaults_follow_the_dataset():
     ],
 )
 def test_bad_values_are_named(changes, message):
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises((ValueError, TypeError), match=re.escape(message)):
         TrainConfig(**changes)
 
 

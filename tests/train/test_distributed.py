@@ -28,7 +28,7 @@ def test_two_processes_match_one(tmp_path):
     assert main(["train", "--out", str(single), *FLAGS]) == 0
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
                "-m", "toposeg.cli", "train", "--out", str(double), *FLAGS]
-    done = subprocess.run(command, env=environment(), capture_output=True, text=True, timeout=180)
+    done = subprocess.run(command, check=False, env=environment(), capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
 
     one, two = rows(single / "metrics.csv"), rows(double / "metrics.csv")

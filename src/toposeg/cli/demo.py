@@ -15,8 +15,8 @@ NAME = "demo"
 HELP = "compare a plain UNet with UNets fine-tuned with each topological loss on a built-in dataset"
 
 # --quick: tiny data and network, a few steps (CI and tests)
-_QUICK = dict(train_count=4, val_count=2, test_count=2, sample_shape=(64, 64), patch_size=(32, 32),
-              depth=2, width=4, batch_size=4, steps_per_epoch=3, pretrain_epochs=2, finetune_epochs=1)
+_QUICK = {"train_count": 4, "val_count": 2, "test_count": 2, "sample_shape": (64, 64), "patch_size": (32, 32),
+          "depth": 2, "width": 4, "batch_size": 4, "steps_per_epoch": 3, "pretrain_epochs": 2, "finetune_epochs": 1}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from toposeg.train.comparison import ComparisonConfig, compare_losses, format_comparison
+    from toposeg.train.comparison import (
+        ComparisonConfig,
+        compare_losses,
+        format_comparison,
+    )
 
     options: dict[str, object] = dict(_QUICK) if args.quick else {}
     if args.dataset is not None:

@@ -12,8 +12,19 @@ from toposeg.train.checkpoint import (
     save_checkpoint,
 )
 from toposeg.train.config import TrainConfig, load_config
-from toposeg.train.evaluation import evaluate_checkpoint, load_split, predict_samples, score_samples
-from toposeg.train.objective import LOSS_TERMS, LossSpec, LossTerm, Objective, parse_loss
+from toposeg.train.evaluation import (
+    evaluate_checkpoint,
+    load_split,
+    predict_samples,
+    score_samples,
+)
+from toposeg.train.objective import (
+    LOSS_TERMS,
+    LossSpec,
+    LossTerm,
+    Objective,
+    parse_loss,
+)
 from toposeg.train.sliding_window import predict_likelihood, window_starts
 from toposeg.train.trainer import TrainResult, train
 

@@ -190,13 +190,13 @@ class TrainConfig:
         if not isinstance(self.loss_options, Mapping) or not all(
             isinstance(v, Mapping) for v in self.loss_options.values()
         ):
-            raise ValueError(
+            raise TypeError(
                 "loss_options must map term names to option tables, e.g. {'dmt': {'eps': 0.2}}, "
                 f"got {self.loss_options!r}"
             )
         put("loss_options", {str(k): dict(v) for k, v in self.loss_options.items()})
         if not isinstance(self.metric_options, Mapping):
-            raise ValueError(f"metric_options must be a mapping, got {self.metric_options!r}")
+            raise TypeError(f"metric_options must be a mapping, got {self.metric_options!r}")
         put("metric_options", dict(self.metric_options))
 
     @property
@@ -220,7 +220,7 @@ class TrainConfig:
 
         Raises
         ------
-        ValueError
+        ValueError, TypeError
             If a key is not an option (the message lists the options) or a value is bad.
 
         Examples
@@ -274,14 +274,16 @@ def load_config(path: str | Path) -> TrainConfig:
 
 def _integer(name: str, value: object, *, minimum: int | None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
+        raise TypeError(f"{name} must be an integer, got {value!r}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
 
 
 def _real(name: str, value: object, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a finite number, got {value!r}")
+    if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     if not low <= value <= high:
         raise ValueError(f"{name} must lie in [{low}, {high}], got {value}")
@@ -293,7 +295,9 @@ def _sizes(name: str, value: object, ndim: int | None) -> tuple[int, ...]:
         if ndim is None:
             raise ValueError(f"{name} must be given as 2 or 3 sizes for a folder, got {value!r}")
         value = (value,) * ndim
-    if not isinstance(value, (tuple, list)) or len(value) not in (2, 3):
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{name} must be 2 or 3 positive sizes, got {value!r}")
+    if len(value) not in (2, 3):
         raise ValueError(f"{name} must be 2 or 3 positive sizes, got {value!r}")
     if ndim is not None and len(value) != ndim:
         raise ValueError(f"{name} must have {ndim} sizes for a {ndim}D dataset, got {tuple(value)}")

@@ -20,6 +20,7 @@ from torch import nn
 
 from toposeg.data import PatchDataset
 from toposeg.metrics import MetricAccumulator
+from toposeg.train._atomic import write_text_atomically
 from toposeg.train.checkpoint import (
     build_model,
     capture_random_state,
@@ -31,10 +32,16 @@ from toposeg.train.config import TrainConfig
 from toposeg.train.distributed import DistributedContext, use_global_batch_norm
 from toposeg.train.evaluation import load_split, predict_samples, score_samples
 from toposeg.train.figures import plot_training_curves
-from toposeg.train._atomic import write_text_atomically
 from toposeg.train.history import format_epoch, write_history_csv
 from toposeg.train.objective import Objective, parse_loss
-from toposeg.train.preflight import BEST, CONFIG_FILE, LAST, check_output_folder, check_resume, resolve_patch_size
+from toposeg.train.preflight import (
+    BEST,
+    CONFIG_FILE,
+    LAST,
+    check_output_folder,
+    check_resume,
+    resolve_patch_size,
+)
 
 __all__ = ["TrainResult", "train"]
 
