@@ -15,8 +15,10 @@ NAME = "demo"
 HELP = "compare a plain UNet with UNets fine-tuned with each topological loss on a built-in dataset"
 
 # --quick: tiny data and network, a few steps (CI and tests)
-_QUICK = {"train_count": 4, "val_count": 2, "test_count": 2, "sample_shape": (64, 64), "patch_size": (32, 32),
-          "depth": 2, "width": 4, "batch_size": 4, "steps_per_epoch": 3, "pretrain_epochs": 2, "finetune_epochs": 1}
+_QUICK = {"train_count": 4, "val_count": 2, "test_count": 2, "depth": 2, "width": 4, "batch_size": 4,
+          "steps_per_epoch": 3, "pretrain_epochs": 2, "finetune_epochs": 1}
+_QUICK_SHAPES = {2: {"sample_shape": (64, 64), "patch_size": (32, 32)},
+                 3: {"sample_shape": (24, 24, 24), "patch_size": (16, 16, 16)}}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

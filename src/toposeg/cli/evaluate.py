@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     network.add_argument("--split", choices=("train", "val", "test"), default="test", help="split to score")
     network.add_argument("--count", type=int, default=None, help="samples of a built-in split (default 8)")
     network.add_argument("--window", default=None,
-                         help="sliding-window size, e.g. 128,128 (default: whole samples)")
+                         help="sliding-window size, e.g. 128 or 128,128 (default: whole samples)")
     parser.add_argument(
         "--metrics", default="default",
         help=f"comma-separated metric names, 'default' or 'all' (default: 'default'). Metrics: {names} "
@@ -136,6 +136,8 @@ def _run_checkpoint(args: argparse.Namespace, names: tuple[str, ...], options: d
     if args.root is not None and args.dataset not in (None, "folder"):
         raise ValueError("--root is for --dataset folder")
     window = None if args.window is None else tuple(int(v) for v in args.window.split(","))
+    if window is not None and len(window) == 1:
+        window = window[0]  # every axis
     scores = evaluate_checkpoint(args.checkpoint, dataset=args.dataset, split=args.split, root=args.root,
                                  count=args.count, metrics=names, options=options or None, window=window,
                                  threshold=args.threshold)

@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         window = config.patch_size
     else:
         window = tuple(int(v) for v in args.window.split(","))
-        window = window * ndim if len(window) == 1 else window
+        window = window[0] if len(window) == 1 else window
     threshold = config.threshold if args.threshold is None else args.threshold
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"--threshold must lie in [0, 1], got {threshold}")
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         if image.dtype.kind not in "biuf" or not np.isfinite(image).all():
             raise ValueError(f"{path}: the image must hold finite real numbers")
         images[path] = image
-    predict_likelihood(model, np.zeros(window, dtype=np.float32), window=window, overlap=args.overlap,
+    predict_likelihood(model, np.zeros((1,) * ndim, dtype=np.float32), window=window, overlap=args.overlap,
                        blend=args.blend)  # bad window, overlap: an error now
     args.out.mkdir(parents=True, exist_ok=True)
     for path in tqdm(files, desc="predict", unit="image", file=sys.stderr, disable=True if args.no_progress else None):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from toposeg.data import DATASETS
 from toposeg.train._atomic import write_text_atomically
 from toposeg.train.checkpoint import load_checkpoint, model_from_checkpoint
 from toposeg.train.config import TrainConfig
@@ -80,6 +81,15 @@ class ComparisonConfig:
         ``best_metric``.
     best_metric : str
         Validation column for ``checkpoint="best"``.
+
+    Examples
+    --------
+    >>> from toposeg.train.comparison import ComparisonConfig
+    >>> config = ComparisonConfig(methods=("plain", "topo", "dmt"), weights={"topo": 0.01})
+    >>> [config.loss(m) for m in config.methods]
+    ['ce', 'ce+0.01*topo', 'ce+3*dmt']
+    >>> config.train_config("topo", init_from="pretrain/last.pt").epochs
+    6
     """
 
     dataset: str = "membranes"
@@ -152,7 +162,7 @@ class ComparisonConfig:
 
 def _metric_options(config: ComparisonConfig) -> dict[str, Any]:
     """Betti-error windows of 64 px, or the sample size when smaller."""
-    shape = config.sample_shape or (config.patch_size or (64,))
+    shape = config.sample_shape or DATASETS[config.dataset].shape
     return {"patch_size": int(min(64, *shape))}
 
 

@@ -31,7 +31,7 @@ def predict_samples(
     samples: Iterable[Sample],
     *,
     normalise: str,
-    window: Sequence[int] | None = None,
+    window: int | Sequence[int] | None = None,
     overlap: float = 0.5,
 ) -> list[np.ndarray]:
     """Likelihoods of the samples' images (normalised as in training)."""
@@ -66,7 +66,7 @@ def evaluate_checkpoint(
     count: int | None = None,
     metrics: str | Iterable[str] = "default",
     options: Mapping[str, Any] | None = None,
-    window: Sequence[int] | None = None,
+    window: int | Sequence[int] | None = None,
     threshold: float | None = None,
 ) -> MetricAccumulator:
     """Score a trained network on a split of a dataset.

@@ -45,7 +45,7 @@ def predict_likelihood(
     model: nn.Module,
     image: np.ndarray,
     *,
-    window: Sequence[int] | None = None,
+    window: int | Sequence[int] | None = None,
     overlap: float = 0.5,
     blend: Blend = "gaussian",
     batch_size: int = 4,
@@ -59,9 +59,9 @@ def predict_likelihood(
         method (as :class:`toposeg.models.UNet` has) gives the size multiple it needs.
     image : (M, N[, P]) ndarray
         Normalised intensities (as the network was trained on).
-    window : sequence of int, optional
-        Window size per axis, each a multiple of the model's multiple. ``None``: the whole
-        image in one pass.
+    window : int or sequence of int, optional
+        Window size per axis (an int: every axis), each a multiple of the model's multiple.
+        ``None``: the whole image in one pass.
     overlap : float in [0, 1)
         Fraction of a window shared with the next one.
     blend : {"gaussian", "constant"}
@@ -104,6 +104,8 @@ def predict_likelihood(
     multiple = model.required_multiple() if hasattr(model, "required_multiple") else 1
     if window is None:
         window = tuple(-(-s // multiple) * multiple for s in image.shape)
+    elif isinstance(window, (int, np.integer)):
+        window = (window,) * image.ndim
     window = tuple(int(w) for w in window)
     if len(window) != image.ndim or min(window) < 1:
         raise ValueError(f"window must be {image.ndim} positive sizes, got {window}")
