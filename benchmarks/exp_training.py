@@ -27,8 +27,8 @@ import numpy as np
 from toposeg.train._atomic import write_text_atomically
 from toposeg.train.comparison import ComparisonConfig, compare_losses
 
-SMALL = dict(train_count=8, val_count=2, test_count=4, sample_shape=(96, 96), depth=2, width=8,
-             steps_per_epoch=10, pretrain_epochs=4, finetune_epochs=2)
+SMALL = {"train_count": 8, "val_count": 2, "test_count": 4, "sample_shape": (96, 96), "depth": 2, "width": 8,
+         "steps_per_epoch": 10, "pretrain_epochs": 4, "finetune_epochs": 2}
 
 
 def summarise(results: dict[int, dict], methods: tuple[str, ...]) -> tuple[list[str], dict]:
@@ -62,7 +62,8 @@ def summarise(results: dict[int, dict], methods: tuple[str, ...]) -> tuple[list[
         meets = method != "plain" and total_change <= -30 and dice_points >= -1
         cells = [method, f"{entry['dice'][0]:.3f} ± {entry['dice'][1]:.3f}"]
         cells += [f"{entry[f'betti_error_{d}'][0]:.2f} ± {entry[f'betti_error_{d}'][1]:.2f}" for d in dims]
-        cells += [" / ".join(f"{c:+.0f}%" for c in change), f"{total_change:+.0f}%", f"{dice_points:+.1f}",
+        cells += [" / ".join("n/a" if math.isnan(c) else f"{c:+.0f}%" for c in change), f"{total_change:+.0f}%",
+                  f"{dice_points:+.1f}",
                   f"{entry['epoch_seconds'][0]:.2f} ({entry['epoch_seconds'][1]:.2f})",
                   f"{entry['time_ratio'][0]:.2f} ({entry['cpu_time_ratio'][0]:.2f})",
                   "-" if method == "plain" else ("yes" if meets else "no")]
@@ -81,11 +82,19 @@ def main() -> None:
     parser.add_argument("--methods", default="plain,cldice,topo,dmt,warping,localized")
     parser.add_argument("--out", type=Path, default=Path("outputs/experiments"))
     parser.add_argument("--small", action="store_true", help="a smaller network and fewer steps")
+    parser.add_argument("--weights", default=None, help="weights of the terms, e.g. topo=0.01,dmt=3")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="another ComparisonConfig option (JSON value), e.g. finetune_epochs=5")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     methods = tuple(args.methods.split(","))
     seeds = [int(s) for s in args.seeds.split(",")]
     options = dict(SMALL) if args.small else {}
+    for entry in args.set:
+        key, _, value = entry.partition("=")
+        options[key] = tuple(json.loads(value)) if value.startswith("[") else json.loads(value)
+    if args.weights is not None:
+        options["weights"] = {k: float(v) for k, v in (w.split("=") for w in args.weights.split(","))}
     args.out.mkdir(parents=True, exist_ok=True)
     start, cpu_start = time.perf_counter(), time.process_time()
     report, everything = [], {}
@@ -98,13 +107,12 @@ def main() -> None:
             results[seed] = {"scores": result.scores, "epoch_seconds": result.epoch_seconds}
         table, numbers = summarise(results, methods)
         c = config
-        report += [f"### {dataset}", "",
-                   f"{c.train_count} training / {c.test_count} held-out test samples "
-                   f"({c.sample_shape or 'default shape'}), UNet depth {c.depth} width {c.width}, "
-                   f"{c.pretrain_epochs} pretraining + {c.finetune_epochs} fine-tuning epochs of "
-                   f"{c.steps_per_epoch} steps (batch {c.batch_size}); seeds {args.seeds}; mean ± std over seeds "
-                   "of the test means. Betti error: 64x64 windows (the sample size when smaller).", "",
-                   *table, ""]
+        setup = (f"{c.train_count} training / {c.test_count} held-out test samples "
+                 f"({c.sample_shape or 'default shape'}), UNet depth {c.depth} width {c.width}, "
+                 f"{c.pretrain_epochs} pretraining + {c.finetune_epochs} fine-tuning epochs of "
+                 f"{c.steps_per_epoch} steps (batch {c.batch_size}); seeds {args.seeds}; mean ± std over seeds "
+                 "of the test means. Betti error: 64x64 windows (the sample size when smaller).")
+        report += [f"### {dataset}", "", setup, "", *table, ""]
         everything[dataset] = {"numbers": numbers, "runs": {str(s): r for s, r in results.items()}}
         print("\n".join(report[-len(table) - 1:]), flush=True)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
