@@ -17,7 +17,8 @@ refines the lower-star filtration, so faces always precede cofaces.
    (pivot: youngest edge), adding earlier columns with the same pivot (Z/2 coefficients).
    Reduced columns are loops (curves, unlike the surface-like cocycles of a cohomology
    reduction), so they stay short; each is stored for later additions. The working column is
-   a sorted array while short and a max-heap once long.
+   a sorted array (where earlier reduced columns are merged) plus a max-heap (where apparent
+   columns, three edges each, are pushed).
 
 Cells are named by ``3 * anchor + axis``: an edge by its lower end and its direction, a square
 by its lowest corner and its normal direction; a cube by its lowest corner. Vertices in the
@@ -224,20 +225,6 @@ def _heap_pop(heap, size):
         i = child
     heap[i] = last
     return size
-
-
-@kernel
-def _heap_pivot(heap, size):
-    """Pop the largest key that occurs an odd number of times (equal keys cancel in pairs,
-    as in a Z/2 sum); return ``(new size, key)``, the key -1 if the column is zero."""
-    while size > 0:
-        top = heap[0]
-        size = _heap_pop(heap, size)
-        if size > 0 and heap[0] == top:
-            size = _heap_pop(heap, size)
-            continue
-        return size, top
-    return 0, -1
 
 
 @kernel
