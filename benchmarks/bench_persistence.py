@@ -2,8 +2,9 @@
 
 All engines run in this one process, single-threaded, on the same inputs: uniform noise (the
 worst case: a critical point at almost every pixel) and the built-in curvilinear likelihood
-map. Each timing is the median of several runs; ratios are peer time / toposeg time, so
-higher is better for toposeg.
+map. Each timing is the median of several runs, the engines taking turns so that changes of
+machine load affect them alike; ratios are peer time / toposeg time, so higher is better for
+toposeg.
 
     python benchmarks/bench_persistence.py            # 2D and 3D up to 128x128x16 and 64^3
     python benchmarks/bench_persistence.py --large    # also 128^3 (slow: peers take seconds)
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import median_time, print_table  # noqa: E402
+from _timing import interleaved_medians, print_table  # noqa: E402
 
 from toposeg import cubical_persistence  # noqa: E402
 from toposeg.data import curvilinear_likelihood  # noqa: E402
@@ -72,11 +73,8 @@ def engines(construction: str):
     return runs
 
 
-def repeats_for(shape: tuple[int, ...], engine: str) -> int:
-    size = int(np.prod(shape))
-    if engine == "gudhi" and size >= 512 * 512:
-        return 3
-    return 3 if size >= 1024 * 1024 else 7
+def repeats_for(shape: tuple[int, ...]) -> int:
+    return 3 if int(np.prod(shape)) >= 512 * 512 else 7
 
 
 def measure_memory(kind: str, shape: tuple[int, ...], construction: str) -> float:
@@ -114,9 +112,9 @@ def main() -> None:
         for kind in ("noise", "curvilinear"):
             image = make_input(kind, shape)
             row: dict[str, object] = {"input": kind, "shape": "x".join(map(str, shape))}
-            times = {}
-            for name, run in runs.items():
-                times[name] = median_time(lambda: run(image), repeats=repeats_for(shape, name))
+            functions = {name: (lambda run=run: run(image)) for name, run in runs.items()}
+            times = interleaved_medians(functions, repeats=repeats_for(shape))
+            for name in runs:
                 row[f"{name} ms"] = times[name] * 1e3
             for name in runs:
                 if name != "toposeg":
