@@ -122,7 +122,12 @@ def main() -> None:
         "--quick", action="store_true", help="one repeat, skip the noise inputs"
     )
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--threads", type=int, default=1,
+        help="torch threads for the step and the losses alike (default 1: stable on a shared machine)",
+    )
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     repeats = 1 if args.quick else args.repeats
     warnings.filterwarnings("ignore", category=UserWarning)
     torch.manual_seed(0)
