@@ -20,9 +20,9 @@ import numpy as np
 
 from toposeg._neighbourhood import CUBE_OFFSETS, REPS4, REPS8, RING_2D
 from toposeg.persistence._basins import classify_2d, classify_3d
-from toposeg.persistence._indices import to_image
+from toposeg.persistence._indices import packed_keys, to_image
 from toposeg.persistence._reduction import reduce_dim1
-from toposeg.persistence._merge import merge_at_saddles
+from toposeg.persistence._merge import find, merge_at_saddles
 
 __all__ = ["filtration_order", "sublevel_pairs"]
 
@@ -31,20 +31,17 @@ _NO_REPS = np.empty(0, dtype=np.int64)
 
 
 def filtration_order(values: np.ndarray) -> np.ndarray:
-    """Indices that sort a flat float64 array by ``(value, index)``.
+    """Indices that sort a flat float array by ``(value, index)``.
 
     Values that are exact in float32 are sorted as packed 64-bit keys (value bits above the
     index), which is several times faster than a stable argsort.
     """
     n = values.shape[0]
-    single = values.astype(np.float32)
-    if n < 2**32 and np.array_equal(single, values):
-        bits = (single + np.float32(0.0)).view(np.uint32).astype(np.uint64)  # -0.0 -> +0.0
-        sign = np.uint64(0x80000000)
-        ordered = np.where(bits & sign, ~bits & np.uint64(0xFFFFFFFF), bits | sign)
-        keys = (ordered << np.uint64(32)) | np.arange(n, dtype=np.uint64)
-        keys.sort()
-        return (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    if n < 2**32:
+        keys = np.empty(n, dtype=np.uint64)
+        if packed_keys(values, keys):
+            keys.sort()
+            return (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
     return np.argsort(values + 0.0, kind="stable")
 
 
@@ -142,13 +139,22 @@ def sublevel_pairs(
     if g.ndim == 3:
         pairs.append(_dim1_3d(g, gp, padded, eight))
     pairs.append(np.stack([creators, maxima], axis=1))
-    sign = -1.0 if negate else 1.0
     margin = 1 if frame is None else 2
-    out = [(sign * gp[p] + 0.0, _to_image(p, padded, margin)) for p in pairs]
-    eldest = np.unravel_index(int(np.argmin(g)), g.shape)
-    eldest = int(np.ravel_multi_index(tuple(c + 1 for c in eldest), padded))
-    essential = (sign * gp[eldest] + 0.0, int(_to_image(np.array([eldest]), padded, margin)[0]))
+    out = [(_values(gp, p, negate), _to_image(p, padded, margin)) for p in pairs]
+    # The grid is connected: at the end every pixel's root is the global minimum.
+    first = int(np.ravel_multi_index((1,) * image.ndim, padded))  # the first pixel inside
+    eldest = np.array([find(down, first)], dtype=np.int64)
+    essential = (float(_values(gp, eldest, negate)[0]), int(_to_image(eldest, padded, margin)[0]))
     return out, essential
+
+
+def _values(gp: np.ndarray, index: np.ndarray, negate: bool) -> np.ndarray:
+    """Values of the pixels ``index`` in the units of the image (-0.0 becomes 0.0)."""
+    values = gp[index]
+    if negate:
+        np.negative(values, out=values)
+    values += 0.0
+    return values
 
 
 def _dim1_3d(g: np.ndarray, gp: np.ndarray, padded: tuple[int, ...], eight: bool) -> np.ndarray:
