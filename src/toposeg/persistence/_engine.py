@@ -23,6 +23,7 @@ from toposeg.persistence._basins import classify_2d, classify_3d
 from toposeg.persistence._indices import packed_keys, to_image
 from toposeg.persistence._reduction import reduce_dim1
 from toposeg.persistence._merge import find, merge_at_saddles
+from toposeg.persistence._scratch import scratch
 
 __all__ = ["filtration_order", "sublevel_pairs"]
 
@@ -79,7 +80,9 @@ def _padded(image: np.ndarray, negate: bool, frame: float | None) -> np.ndarray:
     """The filtered function ``g`` (``-image`` if ``negate``; -0.0 becomes 0.0) as float64,
     inside the user's frame if any, inside a one-pixel frame of ``+inf`` (the outside)."""
     margin = 1 if frame is None else 2
-    out = np.full(tuple(s + 2 * margin for s in image.shape), np.inf, dtype=np.float64)
+    shape = tuple(s + 2 * margin for s in image.shape)
+    out = scratch("padded", int(np.prod(shape)), np.float64).reshape(shape)
+    out[...] = np.inf
     if frame is not None:
         out[(slice(1, -1),) * image.ndim] = -frame if negate else frame
     inside = out[(slice(margin, -margin),) * image.ndim]
@@ -115,20 +118,21 @@ def sublevel_pairs(
     g = gp[(slice(1, -1),) * image.ndim]
     gp = gp.ravel()
     n = gp.shape[0]
-    down = np.empty(n, dtype=np.int32)
-    up = np.zeros(n, dtype=np.int32)  # the whole outside is one basin, rooted at cell 0
+    down = scratch("down", n, np.int32)
+    up = scratch("up", n, np.int32)
+    up[:] = 0  # the whole outside is one basin, rooted at cell 0
     low_offsets, low_keep = _neighbours(padded, eight)
     up_offsets, up_keep = _neighbours(padded, not eight)
     if g.ndim == 2:
-        saddles = np.empty(n, dtype=np.int64)
+        saddles = scratch("saddles", n, np.int64)
         n_saddles, n_min, n_max = classify_2d(gp, *g.shape, eight, down, up, saddles)
         saddles = _sorted_saddles(gp, saddles[:n_saddles])
         low_reps, up_reps = (REPS8, REPS4) if eight else (REPS4, REPS8)
         minima, killers, loops = _merge(gp, saddles, low_offsets, low_keep, down, False, n_min, low_reps)
         maxima, creators, _ = _merge(gp, loops[::-1], up_offsets, up_keep, up, True, n_max + 1, up_reps)
     else:
-        low_saddles = np.empty(n, dtype=np.int64)
-        up_saddles = np.empty(n, dtype=np.int64)
+        low_saddles = scratch("saddles", n, np.int64)
+        up_saddles = scratch("up_saddles", n, np.int64)
         n_low, n_up, n_min, n_max = classify_3d(gp, *g.shape, eight, down, up, low_saddles, up_saddles)
         low_saddles = _sorted_saddles(gp, low_saddles[:n_low])
         up_saddles = _sorted_saddles(gp, up_saddles[:n_up])
