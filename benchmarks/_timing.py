@@ -19,6 +19,23 @@ def median_time(function: Callable[[], object], *, repeats: int = 5, warmup: int
     return statistics.median(times)
 
 
+def interleaved_medians(
+    functions: dict[str, Callable[[], object]], *, repeats: int = 5, warmup: int = 1
+) -> dict[str, float]:
+    """Median wall time (s) of each function, running them in turn: repetition 1 of every
+    function, then repetition 2, ... so that a change of machine load affects all alike."""
+    for function in functions.values():
+        for _ in range(warmup):
+            function()
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def print_table(rows: list[dict[str, object]]) -> None:
     """Print a list of dicts as an aligned text table (columns in first-row order)."""
     if not rows:

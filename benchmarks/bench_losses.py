@@ -122,7 +122,12 @@ def main() -> None:
         "--quick", action="store_true", help="one repeat, skip the noise inputs"
     )
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--threads", type=int, default=1,
+        help="torch threads for the step and the losses alike (default 1: stable on a shared machine)",
+    )
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     repeats = 1 if args.quick else args.repeats
     warnings.filterwarnings("ignore", category=UserWarning)
     torch.manual_seed(0)
@@ -150,18 +155,20 @@ def main() -> None:
             generator = torch.Generator().manual_seed(0)
             ours = {
                 "topo_loss (random 65/32 patches)": lambda p, t: topo_loss(
-                    p, t, generator=generator
+                    p, t, generator=generator, workers=args.threads
                 ),
-                "topo_loss (tiles)": lambda p, t: topo_loss(p, t, patch="tiles"),
-                "topo_loss (whole image)": lambda p, t: topo_loss(p, t, patch="whole"),
-                "component_prior": lambda p, t: component_prior(p),
+                "topo_loss (tiles)": lambda p, t: topo_loss(p, t, patch="tiles", workers=args.threads),
+                "topo_loss (whole image)": lambda p, t: topo_loss(
+                    p, t, patch="whole", workers=args.threads
+                ),
+                "component_prior": lambda p, t: component_prior(p, workers=args.threads),
                 "cldice_loss": lambda p, t: cldice_loss(p, t),
             }
             timed = {}
             for name, function in ours.items():
                 timed[name] = time_loss(function, prob, target, repeats)
             timed["localized_ph_loss (window 64)"] = time_loss(
-                lambda p, t: localized_ph_loss(p, t, generator=generator),
+                lambda p, t: localized_ph_loss(p, t, generator=generator, workers=args.threads),
                 pred_dist,
                 target_dist,
                 repeats,

@@ -68,7 +68,7 @@ def breakdown(pred: np.ndarray, gt: np.ndarray, repeats: int) -> list[dict[str, 
          "ms": 1000 * median_time(lambda: contingency_table(pred, gt), repeats=repeats)},
     ]
     for metric in default:
-        function = metric.resolve()
+        function = metric.function
         keywords = {k: v for k, v in shared.items() if k in metric.keywords()}
         seconds = median_time(lambda f=function, m=metric, k=keywords: f(pred, gt, **k, **m.fixed),
                               repeats=repeats)

@@ -2,15 +2,16 @@
 
 All engines run in this one process, single-threaded, on the same inputs: uniform noise (the
 worst case: a critical point at almost every pixel) and the built-in curvilinear likelihood
-map. Each timing is the median of several runs; ratios are peer time / toposeg time, so
-higher is better for toposeg.
+map. Each timing is the median of several runs, the engines taking turns so that changes of
+machine load affect them alike; ratios are peer time / toposeg time, so higher is better for
+toposeg.
 
     python benchmarks/bench_persistence.py            # 2D and 3D up to 128x128x16 and 64^3
     python benchmarks/bench_persistence.py --large    # also 128^3 (slow: peers take seconds)
     python benchmarks/bench_persistence.py --construction T   # pixels as top cells
 
-Peak memory is measured in fresh subprocesses (peak resident set size above the baseline of an
-interpreter that has imported and warmed up toposeg, input included).
+Peak memory is measured in fresh subprocesses: the resident set size, sampled every millisecond
+during the call, above what the warmed-up interpreter used before it, input included.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import median_time, print_table  # noqa: E402
+from _timing import interleaved_medians, print_table  # noqa: E402
 
 from toposeg import cubical_persistence  # noqa: E402
 from toposeg.data import curvilinear_likelihood  # noqa: E402
@@ -72,27 +73,38 @@ def engines(construction: str):
     return runs
 
 
-def repeats_for(shape: tuple[int, ...], engine: str) -> int:
-    size = int(np.prod(shape))
-    if engine == "gudhi" and size >= 512 * 512:
-        return 3
-    return 3 if size >= 1024 * 1024 else 7
+def repeats_for(shape: tuple[int, ...]) -> int:
+    return 3 if int(np.prod(shape)) >= 512 * 512 else 7
 
 
 def measure_memory(kind: str, shape: tuple[int, ...], construction: str) -> float:
-    """Peak RSS (MB) of one toposeg call above a warmed-up baseline, in a fresh process."""
+    """Peak resident memory (MB) of one toposeg call above the memory in use before it, input
+    included, in a fresh process: a thread samples the resident set size every millisecond."""
     code = f"""
-import json, resource, numpy as np
+import json, os, threading, time, numpy as np
 import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
 from bench_persistence import make_input
 from toposeg import cubical_persistence
 conn = 1 if {construction!r} == "V" else {len(shape)}
 cubical_persistence(np.random.default_rng(0).random((9,) * {len(shape)}), connectivity=conn)
+page = os.sysconf("SC_PAGE_SIZE")
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * page
 image = make_input({kind!r}, {tuple(shape)!r})
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = rss()
+peak = [before]
+done = threading.Event()
+def sample():
+    while not done.is_set():
+        peak[0] = max(peak[0], rss())
+        time.sleep(0.001)
+thread = threading.Thread(target=sample)
+thread.start()
 cubical_persistence(image, connectivity=conn)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps((peak - base) / 1024 + image.nbytes / 2**20))
+done.set()
+thread.join()
+print(json.dumps((max(peak[0], rss()) - before + image.nbytes) / 2**20))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(json.loads(out.stdout.strip().splitlines()[-1]))
@@ -114,9 +126,9 @@ def main() -> None:
         for kind in ("noise", "curvilinear"):
             image = make_input(kind, shape)
             row: dict[str, object] = {"input": kind, "shape": "x".join(map(str, shape))}
-            times = {}
-            for name, run in runs.items():
-                times[name] = median_time(lambda: run(image), repeats=repeats_for(shape, name))
+            functions = {name: (lambda run=run: run(image)) for name, run in runs.items()}
+            times = interleaved_medians(functions, repeats=repeats_for(shape))
+            for name in runs:
                 row[f"{name} ms"] = times[name] * 1e3
             for name in runs:
                 if name != "toposeg":

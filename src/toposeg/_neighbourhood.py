@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._numba import kernel
+from toposeg._numba import inline_kernel, kernel
 
 __all__ = [
     "RING_2D",
@@ -105,7 +105,7 @@ _Z_LOW = sum(1 << b for b in range(27) if b // 9 == 0)
 _Z_HIGH = sum(1 << b for b in range(27) if b // 9 == 2)
 
 
-@kernel
+@inline_kernel
 def _step6(s: int) -> int:
     return (
         s
@@ -118,14 +118,14 @@ def _step6(s: int) -> int:
     )
 
 
-@kernel
+@inline_kernel
 def _step26(s: int) -> int:
     s = s | ((s & ~_X_HIGH) << 1) | ((s & ~_X_LOW) >> 1)
     s = s | ((s & ~_Y_HIGH) << 3) | ((s & ~_Y_LOW) >> 3)
     return s | ((s & ~_Z_HIGH) << 9) | ((s & ~_Z_LOW) >> 9)
 
 
-@kernel
+@inline_kernel
 def _flood6(seed: int, inside: int) -> int:
     component = seed
     while True:
@@ -135,7 +135,7 @@ def _flood6(seed: int, inside: int) -> int:
         component = grown
 
 
-@kernel
+@inline_kernel
 def _flood26(seed: int, inside: int) -> int:
     component = seed
     while True:
@@ -171,7 +171,7 @@ def count26(mask: int) -> int:
     return count
 
 
-@kernel
+@inline_kernel
 def split6(mask: int) -> bool:
     """Whether the face neighbours in ``mask`` fall into two or more groups joined by 6-paths
     through ``mask`` (anywhere in the 26-neighbourhood).
@@ -192,7 +192,7 @@ def split6(mask: int) -> bool:
         component = grown
 
 
-@kernel
+@inline_kernel
 def split26(mask: int) -> bool:
     """Whether the voxels in ``mask`` fall into two or more 26-components."""
     inside = mask & NEIGHBOURS26

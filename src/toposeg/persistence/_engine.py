@@ -20,9 +20,10 @@ import numpy as np
 
 from toposeg._neighbourhood import CUBE_OFFSETS, REPS4, REPS8, RING_2D
 from toposeg.persistence._basins import classify_2d, classify_3d
-from toposeg.persistence._indices import to_image
+from toposeg.persistence._indices import packed_keys, to_image
 from toposeg.persistence._reduction import reduce_dim1
-from toposeg.persistence._merge import merge_at_saddles
+from toposeg.persistence._merge import find, merge_at_saddles
+from toposeg.persistence._scratch import scratch
 
 __all__ = ["filtration_order", "sublevel_pairs"]
 
@@ -31,20 +32,17 @@ _NO_REPS = np.empty(0, dtype=np.int64)
 
 
 def filtration_order(values: np.ndarray) -> np.ndarray:
-    """Indices that sort a flat float64 array by ``(value, index)``.
+    """Indices that sort a flat float array by ``(value, index)``.
 
     Values that are exact in float32 are sorted as packed 64-bit keys (value bits above the
     index), which is several times faster than a stable argsort.
     """
     n = values.shape[0]
-    single = values.astype(np.float32)
-    if n < 2**32 and np.array_equal(single, values):
-        bits = (single + np.float32(0.0)).view(np.uint32).astype(np.uint64)  # -0.0 -> +0.0
-        sign = np.uint64(0x80000000)
-        ordered = np.where(bits & sign, ~bits & np.uint64(0xFFFFFFFF), bits | sign)
-        keys = (ordered << np.uint64(32)) | np.arange(n, dtype=np.uint64)
-        keys.sort()
-        return (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    if n < 2**32:
+        keys = np.empty(n, dtype=np.uint64)
+        if packed_keys(values, keys):
+            keys.sort()
+            return (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
     return np.argsort(values + 0.0, kind="stable")
 
 
@@ -82,7 +80,9 @@ def _padded(image: np.ndarray, negate: bool, frame: float | None) -> np.ndarray:
     """The filtered function ``g`` (``-image`` if ``negate``; -0.0 becomes 0.0) as float64,
     inside the user's frame if any, inside a one-pixel frame of ``+inf`` (the outside)."""
     margin = 1 if frame is None else 2
-    out = np.full(tuple(s + 2 * margin for s in image.shape), np.inf, dtype=np.float64)
+    shape = tuple(s + 2 * margin for s in image.shape)
+    out = scratch("padded", int(np.prod(shape)), np.float64).reshape(shape)
+    out[...] = np.inf
     if frame is not None:
         out[(slice(1, -1),) * image.ndim] = -frame if negate else frame
     inside = out[(slice(margin, -margin),) * image.ndim]
@@ -118,20 +118,21 @@ def sublevel_pairs(
     g = gp[(slice(1, -1),) * image.ndim]
     gp = gp.ravel()
     n = gp.shape[0]
-    down = np.empty(n, dtype=np.int32)
-    up = np.zeros(n, dtype=np.int32)  # the whole outside is one basin, rooted at cell 0
+    down = scratch("down", n, np.int32)
+    up = scratch("up", n, np.int32)
+    up[:] = 0  # the whole outside is one basin, rooted at cell 0
     low_offsets, low_keep = _neighbours(padded, eight)
     up_offsets, up_keep = _neighbours(padded, not eight)
     if g.ndim == 2:
-        saddles = np.empty(n, dtype=np.int64)
+        saddles = scratch("saddles", n, np.int64)
         n_saddles, n_min, n_max = classify_2d(gp, *g.shape, eight, down, up, saddles)
         saddles = _sorted_saddles(gp, saddles[:n_saddles])
         low_reps, up_reps = (REPS8, REPS4) if eight else (REPS4, REPS8)
         minima, killers, loops = _merge(gp, saddles, low_offsets, low_keep, down, False, n_min, low_reps)
         maxima, creators, _ = _merge(gp, loops[::-1], up_offsets, up_keep, up, True, n_max + 1, up_reps)
     else:
-        low_saddles = np.empty(n, dtype=np.int64)
-        up_saddles = np.empty(n, dtype=np.int64)
+        low_saddles = scratch("saddles", n, np.int64)
+        up_saddles = scratch("up_saddles", n, np.int64)
         n_low, n_up, n_min, n_max = classify_3d(gp, *g.shape, eight, down, up, low_saddles, up_saddles)
         low_saddles = _sorted_saddles(gp, low_saddles[:n_low])
         up_saddles = _sorted_saddles(gp, up_saddles[:n_up])
@@ -142,13 +143,22 @@ def sublevel_pairs(
     if g.ndim == 3:
         pairs.append(_dim1_3d(g, gp, padded, eight))
     pairs.append(np.stack([creators, maxima], axis=1))
-    sign = -1.0 if negate else 1.0
     margin = 1 if frame is None else 2
-    out = [(sign * gp[p] + 0.0, _to_image(p, padded, margin)) for p in pairs]
-    eldest = np.unravel_index(int(np.argmin(g)), g.shape)
-    eldest = int(np.ravel_multi_index(tuple(c + 1 for c in eldest), padded))
-    essential = (sign * gp[eldest] + 0.0, int(_to_image(np.array([eldest]), padded, margin)[0]))
+    out = [(_values(gp, p, negate), _to_image(p, padded, margin)) for p in pairs]
+    # The grid is connected: at the end every pixel's root is the global minimum.
+    first = int(np.ravel_multi_index((1,) * image.ndim, padded))  # the first pixel inside
+    eldest = np.array([find(down, first)], dtype=np.int64)
+    essential = (float(_values(gp, eldest, negate)[0]), int(_to_image(eldest, padded, margin)[0]))
     return out, essential
+
+
+def _values(gp: np.ndarray, index: np.ndarray, negate: bool) -> np.ndarray:
+    """Values of the pixels ``index`` in the units of the image (-0.0 becomes 0.0)."""
+    values = gp[index]
+    if negate:
+        np.negative(values, out=values)
+    values += 0.0
+    return values
 
 
 def _dim1_3d(g: np.ndarray, gp: np.ndarray, padded: tuple[int, ...], eight: bool) -> np.ndarray:

@@ -2,24 +2,50 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from toposeg._numba import kernel
 
 
 @kernel
 def to_image(index, padded, margin, out):
     """Write into ``out`` the flat indices of the image ``margin`` pixels inside an array of
-    shape ``padded`` that the flat ``index`` points to, -1 for pixels of the margin."""
+    shape ``padded`` (2D or 3D) that the flat ``index`` points to, -1 for pixels of the margin."""
+    ndim = padded.shape[0]
+    width = padded[ndim - 1]
+    height = padded[ndim - 2]
+    inner_width = width - 2 * margin
+    inner_height = height - 2 * margin
+    inner_depth = padded[0] - 2 * margin if ndim == 3 else 1
     for i in range(index.shape[0]):
-        rest = index[i]
-        flat = 0
-        stride = 1
-        inside = True
-        for axis in range(padded.shape[0] - 1, -1, -1):
-            size = padded[axis]
-            coordinate = rest % size - margin
-            rest //= size
-            inner = size - 2 * margin
-            inside &= (coordinate >= 0) & (coordinate < inner)
-            flat += coordinate * stride
-            stride *= inner
-        out[i] = flat if inside else -1
+        row = index[i] // width  # one division per axis; indices are non-negative
+        x = index[i] - row * width - margin
+        if ndim == 3:
+            z = row // height
+            y = row - z * height - margin
+            z -= margin
+        else:
+            y = row - margin
+            z = 0
+        inside = (0 <= x < inner_width) & (0 <= y < inner_height) & (0 <= z < inner_depth)
+        out[i] = (z * inner_height + y) * inner_width + x if inside else -1
+
+
+@kernel
+def packed_keys(values, keys):
+    """Fill ``keys`` with ``(ordered float32 bits << 32) | index``, whose unsigned order is the
+    order of ``(value, index)``; return ``False`` (keys unusable) if a value is not exact in
+    float32."""
+    n = values.shape[0]
+    single = np.empty(n, dtype=np.float32)
+    for i in range(n):
+        single[i] = values[i] + 0.0  # -0.0 becomes 0.0
+        if single[i] != values[i]:
+            return False
+    bits = single.view(np.uint32)
+    sign = np.uint32(0x80000000)
+    for i in range(n):
+        b = bits[i]
+        ordered = ~b if b & sign else b | sign
+        keys[i] = (np.uint64(ordered) << np.uint64(32)) | np.uint64(i)
+    return True

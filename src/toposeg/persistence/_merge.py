@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._numba import kernel
+from toposeg._numba import inline_kernel, kernel
 
 
-@kernel
+@inline_kernel
 def find(parent, x):
     """Root of ``x`` in the union-find forest ``parent``, halving the path on the way."""
     while parent[x] != x:
@@ -32,13 +32,13 @@ _DE_BRUIJN = np.array(
 )
 
 
-@kernel
+@inline_kernel
 def lowest_bit(v):
     """Index of the lowest set bit of a nonzero integer below 2**32."""
     return _DE_BRUIJN[(((v & -v) * 0x077CB531) & 0xFFFFFFFF) >> 27]
 
 
-@kernel
+@inline_kernel
 def _popcount8(v):
     v = v - ((v >> 1) & 0x55)
     v = (v & 0x33) + ((v >> 2) & 0x33)

@@ -16,7 +16,9 @@ refines the lower-star filtration, so faces always precede cofaces.
 3. The boundaries of the remaining squares, all of which kill a loop, are reduced oldest first
    (pivot: youngest edge), adding earlier columns with the same pivot (Z/2 coefficients).
    Reduced columns are loops (curves, unlike the surface-like cocycles of a cohomology
-   reduction), so they stay short; each is stored for later additions.
+   reduction), so they stay short; each is stored for later additions. The working column is
+   a sorted array (where earlier reduced columns are merged) plus a max-heap (where apparent
+   columns, three edges each, are pushed).
 
 Cells are named by ``3 * anchor + axis``: an edge by its lower end and its direction, a square
 by its lowest corner and its normal direction; a cube by its lowest corner. Vertices in the
@@ -123,6 +125,75 @@ def _facets(s, step, edge_key, entries):
 
 
 @kernel
+def _pop_pivot(column, length, heap, size):
+    """Remove and return the largest entry of the Z/2 sum of ``column[:length]`` (sorted,
+    without repeats) and ``heap[:size]`` (a max-heap), cancelling equal entries in pairs.
+    Returns ``(length, size, entry)``, the entry -1 if the sum is zero."""
+    while True:
+        top = column[length - 1] if length > 0 else -1
+        if size == 0:
+            if length == 0:
+                return 0, 0, -1
+            return length - 1, 0, top
+        best = heap[0]
+        if best < top:
+            return length - 1, size, top
+        size = _heap_pop(heap, size)
+        if best == top:  # in both: they cancel
+            length -= 1
+            continue
+        if size > 0 and heap[0] == best:  # twice in the heap: they cancel
+            size = _heap_pop(heap, size)
+            continue
+        return length, size, best
+
+
+@kernel
+def _flush(column, length, heap, size, out):
+    """Merge the heap into the sorted column (a Z/2 sum); returns the arrays swapped, the new
+    length and an empty heap."""
+    buffer = np.empty(size, dtype=np.int64)
+    n = 0
+    while size > 0:
+        best = heap[0]
+        size = _heap_pop(heap, size)
+        if n > 0 and buffer[n - 1] == best:
+            n -= 1  # equal entries cancel
+        else:
+            buffer[n] = best
+            n += 1
+    buffer = buffer[:n][::-1]
+    out = _grow(out, length + n)
+    length = _add_sorted(column, length, buffer, 0, n, out)
+    return out, column, length, 0
+
+
+@kernel
+def _add_sorted(a, a_len, b, b0, b1, out):
+    """Z/2 sum of the sorted ``a[:a_len]`` and ``b[b0:b1]`` (their symmetric difference) into
+    ``out``; returns its length."""
+    i = 0
+    j = b0
+    n = 0
+    while i < a_len and j < b1:
+        x = a[i]
+        y = b[j]
+        out[n] = min(x, y)
+        n += x != y
+        i += x <= y
+        j += y <= x
+    while i < a_len:
+        out[n] = a[i]
+        n += 1
+        i += 1
+    while j < b1:
+        out[n] = b[j]
+        n += 1
+        j += 1
+    return n
+
+
+@kernel
 def _heap_push(heap, size, key):
     """Push ``key`` on the max-heap ``heap[:size]``; return the new size."""
     i = size
@@ -154,20 +225,6 @@ def _heap_pop(heap, size):
         i = child
     heap[i] = last
     return size
-
-
-@kernel
-def _heap_pivot(heap, size):
-    """Pop the largest key that occurs an odd number of times (equal keys cancel in pairs,
-    as in a Z/2 sum); return ``(new size, key)``, the key -1 if the column is zero."""
-    while size > 0:
-        top = heap[0]
-        size = _heap_pop(heap, size)
-        if size > 0 and heap[0] == top:
-            size = _heap_pop(heap, size)
-            continue
-        return size, top
-    return 0, -1
 
 
 @kernel
@@ -336,37 +393,43 @@ def _reduce_killing(edge_key, square_key, partner, killing, step):
             n_pairs += 1
 
     # Reduce the boundaries of the other killing squares, oldest first; the pivot of a column
-    # is its youngest edge. The working column is a max-heap of entries (key << 32) | id (the
-    # pivot on top); adding an apparent column replaces the pivot by the three older edges of
-    # its square. Reduced columns are loops; each is stored, sorted from the pivot down, for
-    # later additions.
+    # is its youngest edge (entries are (key << 32) | id). The working column is the Z/2 sum
+    # of a sorted array and a max-heap: earlier reduced columns (long) are merged into the
+    # array, apparent columns (the three older edges of the pivot's square) are pushed on the
+    # heap, equal entries cancel when they meet at the top, and the heap is merged into the
+    # array when it outgrows it. Reduced columns are loops; each is stored in increasing order.
+    column = np.empty(1024, dtype=np.int64)
+    summed = np.empty(1024, dtype=np.int64)
     heap = np.empty(1024, dtype=np.int64)
     facets = np.empty(4, dtype=np.int64)
     stored = np.empty(1024, dtype=np.int64)
     store_start = np.zeros(killing.shape[0] + 1, dtype=np.int64)
     n_stored = 0
     for s in killing:
-        _facets(s, step, edge_key, facets)
+        _facets(s, step, edge_key, column)
+        length = 4
         size = 0
-        for k in range(4):
-            size = _heap_push(heap, size, facets[k])
         while True:
-            size, pivot = _heap_pivot(heap, size)
+            length, size, pivot = _pop_pivot(column, length, heap, size)
             if pivot < 0:
                 break  # cannot happen for a killing square: kept for safety
             other = partner[pivot & 0xFFFFFFFF]
-            if other == -1:
+            if other == -1:  # a new pivot: store the column, the pivot last
                 partner[pivot & 0xFFFFFFFF] = -2 - n_stored
                 start = store_start[n_stored]
-                stored = _grow(stored, start + size + 1)
-                stored[start] = pivot
-                end = start + 1
-                while size > 0:
-                    size, entry = _heap_pivot(heap, size)
+                stored = _grow(stored, start + length + size + 1)
+                end = start + length + size + 1
+                stored[end - 1] = pivot
+                k = end - 1
+                while True:
+                    length, size, entry = _pop_pivot(column, length, heap, size)
                     if entry < 0:
                         break
-                    stored[end] = entry
-                    end += 1
+                    k -= 1
+                    stored[k] = entry
+                if k > start:  # entries cancelled: close the gap
+                    stored[start : start + end - k] = stored[k:end].copy()
+                    end = start + end - k
                 n_stored += 1
                 store_start[n_stored] = end
                 if pivot >> 37 != square_key[s] >> 5:
@@ -374,15 +437,17 @@ def _reduce_killing(edge_key, square_key, partner, killing, step):
                     deaths[n_pairs] = square_key[s]
                     n_pairs += 1
                 break
-            if other >= 0:
+            if other >= 0:  # apparent: the square's three other edges go on the heap
                 _facets(other, step, edge_key, facets)
                 heap = _grow(heap, size + 3)
                 for k in range(3):  # facets[3] is the pivot itself
                     size = _heap_push(heap, size, facets[k])
-            else:
-                b0 = store_start[-2 - other] + 1  # skip the stored pivot: it cancels
-                b1 = store_start[-1 - other]
-                heap = _grow(heap, size + b1 - b0)
-                for k in range(b0, b1):
-                    size = _heap_push(heap, size, stored[k])
+                if size > length + 64:  # keep the heap small: merge it into the array
+                    column, summed, length, size = _flush(column, length, heap, size, summed)
+            else:  # an earlier reduced column, without its pivot (which cancels ours)
+                b0 = store_start[-2 - other]
+                b1 = store_start[-1 - other] - 1
+                summed = _grow(summed, length + b1 - b0)
+                length = _add_sorted(column, length, stored, b0, b1, summed)
+                column, summed = summed, column
     return births[:n_pairs].copy(), deaths[:n_pairs].copy()
