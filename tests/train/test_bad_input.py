@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from toposeg.cli import main
+from toposeg.train.preflight import lock_output_folder, release_output_folder
 
 FLAGS = ["--patch-size", "16,16", "--depth", "2", "--width", "4", "--batch-size", "2", "--steps-per-epoch", "2",
          "--epochs", "1", "--threads", "1", "--val-metrics", "dice", "--no-progress"]
@@ -99,3 +100,16 @@ def test_existing_empty_output_folder_stays_empty(tmp_path, capsys):
     out.mkdir()
     train(capsys, out, "--loss", "nonsense", "--train-count", "2", "--val-count", "1", "--sample-shape", "32,32", *FLAGS)
     assert list(out.iterdir()) == []
+
+
+def test_a_folder_in_use_by_another_run(tmp_path, capsys):
+    """A second run in a folder whose run is still going fails and leaves it alone."""
+    out = tmp_path / "run"
+    out.mkdir()
+    held = lock_output_folder(out)  # as a running process holds it
+    small = ["--train-count", "2", "--val-count", "1", "--sample-shape", "32,32", *FLAGS]
+    assert "is in use by another training run" in train(capsys, out, *small)
+    assert [p.name for p in out.iterdir()] == [".lock"]
+    release_output_folder(out, held)
+    assert main(["train", "--out", str(out), *small]) == 0
+    assert not (out / ".lock").exists()

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: runs are not locked
+    fcntl = None
 
 from toposeg.train.config import TrainConfig
 
-__all__ = ["check_output_folder", "check_resume", "resolve_patch_size"]
+__all__ = ["check_output_folder", "check_resume", "lock_output_folder", "release_output_folder",
+           "resolve_patch_size"]
 
 # files of a run, relative to its output folder
 CONFIG_FILE = "config.json"
 LAST = "last.pt"
 BEST = "best.pt"
+LOCK = ".lock"
 
 
 def check_output_folder(out: Path, *, resume: bool) -> None:
@@ -52,6 +59,36 @@ def check_output_folder(out: Path, *, resume: bool) -> None:
             Path(tempfile.mkdtemp(prefix=".toposeg-check-", dir=parent)).rmdir()
         except OSError as error:
             raise ValueError(f"cannot create output folder {out}: {parent} is not writable ({error.strerror})") from error
+
+
+def lock_output_folder(out: Path) -> IO[bytes] | None:
+    """Hold an exclusive lock on ``out/.lock`` until :func:`release_output_folder`.
+
+    A second run in the same folder (by mistake, or ``--resume`` of a run still going) would
+    overwrite its checkpoints; it fails instead. The operating system drops the lock of a
+    killed process, so a killed run can be resumed at once.
+
+    Raises
+    ------
+    ValueError
+        If another process holds the lock.
+    """
+    if fcntl is None:
+        return None
+    file = open(out / LOCK, "ab")  # noqa: SIM115 (held open for the whole run)
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        file.close()
+        raise ValueError(f"output folder {out} is in use by another training run (it holds {out / LOCK})") from None
+    return file
+
+
+def release_output_folder(out: Path, lock: IO[bytes] | None) -> None:
+    """Remove the lock file and release the lock taken by :func:`lock_output_folder`."""
+    if lock is not None:
+        (out / LOCK).unlink(missing_ok=True)
+        lock.close()
 
 
 def check_resume(out: Path, state: dict[str, Any], config: TrainConfig) -> None:

@@ -40,6 +40,8 @@ from toposeg.train.preflight import (
     LAST,
     check_output_folder,
     check_resume,
+    lock_output_folder,
+    release_output_folder,
     resolve_patch_size,
 )
 
@@ -118,7 +120,8 @@ def train(
         Before anything is written: an unknown loss term or bad loss options, data folder
         problems (missing masks, mismatched sizes, unreadable files), a patch larger than a
         sample or not a multiple of the network's, a non-writable output folder, a folder
-        already holding a run, a checkpoint that does not match.
+        already holding a run or in use by another run (a lock on ``out/.lock``), a checkpoint
+        that does not match.
 
     Notes
     -----
@@ -131,9 +134,13 @@ def train(
     if target.type == "cuda" and int(os.environ.get("WORLD_SIZE", "1")) > 1:
         target = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     context = DistributedContext.from_environment(target)
+    run = None
     try:
-        return _Run(config, out, context, target, resume=resume, progress=progress).run()
+        run = _Run(config, out, context, target, resume=resume, progress=progress)
+        return run.run()
     finally:
+        if run is not None:
+            release_output_folder(out, run.lock)
         context.close()
 
 
@@ -221,8 +228,10 @@ class _Run:
         self.best_epoch, self.best_value = 0, math.nan
         if state is not None:
             self._restore(state)
+        self.lock = None
         if context.is_main:
             out.mkdir(parents=True, exist_ok=True)
+            self.lock = lock_output_folder(out)
             for stale in out.glob(".*.partial"):  # left by a process killed while writing
                 stale.unlink(missing_ok=True)
             write_text_atomically(out / CONFIG_FILE, config.to_json())
