@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import median_time, print_table  # noqa: E402
-from torch.utils.data import DataLoader  # noqa: E402
+from _timing import median_time, print_table
+from torch.utils.data import DataLoader
 
-from toposeg.data import DATASETS, PatchDataset, get_dataset  # noqa: E402
+from toposeg.data import DATASETS, PatchDataset, get_dataset
 
 PATCH = {2: (64, 64), 3: (32, 32, 32)}
 

@@ -29,11 +29,11 @@ import torch
 from scipy import ndimage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import median_time, print_table  # noqa: E402
+from _timing import median_time, print_table
 
-from toposeg.data import curvilinear_likelihood  # noqa: E402
-from toposeg.losses import cldice_loss, component_prior, localized_ph_loss, topo_loss  # noqa: E402
-from toposeg.models import UNet  # noqa: E402
+from toposeg.data import curvilinear_likelihood
+from toposeg.losses import cldice_loss, component_prior, localized_ph_loss, topo_loss
+from toposeg.models import UNet
 
 SHAPES = {
     "2D 8x1x256x256": (8, 1, 256, 256),

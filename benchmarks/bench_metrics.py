@@ -16,15 +16,15 @@ import warnings
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(__file__))
 
-import numpy as np  # noqa: E402
-from scipy import ndimage  # noqa: E402
-from scipy.spatial import cKDTree  # noqa: E402
+import numpy as np
+from _timing import median_time, print_table
+from scipy import ndimage
+from scipy.spatial import cKDTree
 
-from _timing import median_time, print_table  # noqa: E402
-from toposeg.data import curvilinear_likelihood  # noqa: E402
-from toposeg.metrics import METRICS, contingency_table  # noqa: E402
-from toposeg.metrics._skeleton import skeleton_of  # noqa: E402
-from toposeg.metrics.registry import evaluate_pair, select_metrics  # noqa: E402
+from toposeg.data import curvilinear_likelihood
+from toposeg.metrics import METRICS, contingency_table
+from toposeg.metrics._skeleton import skeleton_of
+from toposeg.metrics.registry import evaluate_pair, select_metrics
 
 
 def curvilinear_pair(size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import interleaved_medians, print_table  # noqa: E402
+from _timing import interleaved_medians, print_table
 
-from toposeg import cubical_persistence  # noqa: E402
-from toposeg.data import curvilinear_likelihood  # noqa: E402
+from toposeg import cubical_persistence
+from toposeg.data import curvilinear_likelihood
 
 SHAPES = [(256, 256), (512, 512), (1024, 1024), (32, 32, 32), (64, 64, 64), (128, 128, 16)]
 LARGE = [(128, 128, 128)]

@@ -28,11 +28,11 @@ import torch
 from scipy import ndimage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import median_time, print_table  # noqa: E402
+from _timing import median_time, print_table
 
-from toposeg.data import curvilinear_likelihood  # noqa: E402
-from toposeg.digital import critical_mask, warp  # noqa: E402
-from toposeg.losses import warping_loss  # noqa: E402
+from toposeg.data import curvilinear_likelihood
+from toposeg.digital import critical_mask, warp
+from toposeg.losses import warping_loss
 
 THESIS_WARP_512 = 0.317  # seconds, thesis ch.5, Sec. 5.2.5
 

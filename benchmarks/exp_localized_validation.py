@@ -90,7 +90,7 @@ def inject_error(mask: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray
 def loss(
     prediction: np.ndarray, target: np.ndarray, height: str, seed: int, window: int | None
 ) -> float:
-    as_tensor = lambda a: torch.tensor(a, dtype=torch.float64)[None, None]  # noqa: E731
+    as_tensor = lambda a: torch.tensor(a, dtype=torch.float64)[None, None]
     generator = torch.Generator().manual_seed(seed)
     return localized_ph_loss(
         as_tensor(prediction), as_tensor(target), height=height, window=window, generator=generator

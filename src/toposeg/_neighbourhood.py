@@ -19,15 +19,15 @@ import numpy as np
 from toposeg._numba import inline_kernel, kernel
 
 __all__ = [
-    "RING_2D",
     "COUNT4",
     "COUNT8",
-    "REPS4",
-    "REPS8",
     "CUBE_OFFSETS",
     "FACES6",
     "NEIGHBOURS18",
     "NEIGHBOURS26",
+    "REPS4",
+    "REPS8",
+    "RING_2D",
     "count6",
     "count26",
     "split6",

@@ -1,9 +1,9 @@
 """The folder loader: good folders load; every bad case gets a clear error naming the file."""
 
+import imageio.v3 as iio
 import numpy as np
 import pytest
 import tifffile
-import imageio.v3 as iio
 
 from toposeg.data import DataFolderError, get_dataset, load_folder, split_names
 

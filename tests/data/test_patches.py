@@ -5,7 +5,13 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from toposeg.data import PatchDataset, Sample, augment_pair, get_dataset, normalise_image
+from toposeg.data import (
+    PatchDataset,
+    Sample,
+    augment_pair,
+    get_dataset,
+    normalise_image,
+)
 
 
 def coded_sample(shape, seed=0):

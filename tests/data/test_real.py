@@ -8,16 +8,18 @@ import pytest
 from scipy import ndimage
 
 from toposeg.data import (
-    MissingPackageError,
     REAL_PINS,
+    MissingPackageError,
+    _cache,
+    connectomics,
     connectomics_membranes,
     get_dataset,
-    hemibrain_neurites_3d,
     helsinki_roads,
+    hemibrain_neurites_3d,
+    osm_roads,
     read_swc,
     render_skeleton_crop,
 )
-from toposeg.data import _cache, connectomics, osm_roads
 
 
 @pytest.fixture

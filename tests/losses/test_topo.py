@@ -114,7 +114,7 @@ def test_gradcheck(shape, options, soft_target):
     prob = _untied(shape, seed=len(shape) + sum(shape))
     target = torch.rand(*shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     target = target if soft_target else (target > 0.5).double()
-    function = lambda p: topo_loss(p, target, **options)  # noqa: E731
+    function = lambda p: topo_loss(p, target, **options)
     assert function(prob).item() > 0
     assert torch.autograd.gradcheck(function, (prob,), eps=1e-6, atol=1e-7)
 

@@ -132,7 +132,7 @@ def test_tlts_slack_boundary_on_a_long_road():
     gt, pred = straight(120, 100), detour(120, 100)
     # A = columns 0..10, B = 20..100 (81), bump section 11..19 (9 pixels). A x B pairs are
     # correct when EXTRA / (b - a) <= 5%, i.e. b - a >= 49.7: count them one by one.
-    correct_across = sum(1 for a in range(0, 11) for b in range(20, 101) if b - a >= 50)
+    correct_across = sum(1 for a in range(11) for b in range(20, 101) if b - a >= 50)
     too_long = 11 * 81 - correct_across
     infeasible = 9 * (101 - 9) + 9 * 8 // 2
     correct = 11 * 10 // 2 + 81 * 80 // 2 + correct_across

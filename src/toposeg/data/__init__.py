@@ -7,11 +7,20 @@ training patches (torch tensors). See ``docs/data.md``.
 from toposeg.data._cache import cache_dir
 from toposeg.data._packages import REAL_PINS, MissingPackageError
 from toposeg.data._sample import Sample, SampleSet
-from toposeg.data.connectomics import connectomics_labels, connectomics_membranes, connectomics_sheets_3d
+from toposeg.data.connectomics import (
+    connectomics_labels,
+    connectomics_membranes,
+    connectomics_sheets_3d,
+)
 from toposeg.data.folder import DataFolderError, load_folder, split_names
 from toposeg.data.io import read_image
 from toposeg.data.membranes import cell_sheets_3d, membranes_2d, membranes_from_labels
-from toposeg.data.neurites import Skeleton, hemibrain_neurites_3d, read_swc, render_skeleton_crop
+from toposeg.data.neurites import (
+    Skeleton,
+    hemibrain_neurites_3d,
+    read_swc,
+    render_skeleton_crop,
+)
 from toposeg.data.osm_roads import helsinki_road_geometry, helsinki_roads
 from toposeg.data.registry import DATASETS, DatasetInfo, get_dataset, sample_seed
 from toposeg.data.roads import render_roads, road_network_2d
@@ -46,9 +55,9 @@ __all__ = [
     "connectomics_sheets_3d",
     "curvilinear_likelihood",
     "get_dataset",
-    "hemibrain_neurites_3d",
     "helsinki_road_geometry",
     "helsinki_roads",
+    "hemibrain_neurites_3d",
     "load_folder",
     "membranes_2d",
     "membranes_from_labels",

@@ -27,7 +27,7 @@ def package_folder(module: str, distribution: str, dataset: str) -> Path:
     return Path(spec.origin).parent
 
 
-def require(module: str, distribution: str, dataset: str):  # noqa: ANN201 - returns a module
+def require(module: str, distribution: str, dataset: str):
     """Import an optional package, or raise :class:`MissingPackageError` naming what to install."""
     package_folder(module, distribution, dataset)
     return importlib.import_module(module)

@@ -15,7 +15,12 @@ import torch
 from torch.utils.data import Dataset
 
 from toposeg.data._sample import Sample
-from toposeg.data.transforms import Augmentation, Normalisation, augment_pair, normalise_image
+from toposeg.data.transforms import (
+    Augmentation,
+    Normalisation,
+    augment_pair,
+    normalise_image,
+)
 
 __all__ = ["PatchDataset"]
 

@@ -21,7 +21,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial import Delaunay
 
-from toposeg.data._render import MIN_CONNECTED_RADIUS, check_shape, finish, rasterise_capsules
+from toposeg.data._render import (
+    MIN_CONNECTED_RADIUS,
+    check_shape,
+    finish,
+    rasterise_capsules,
+)
 from toposeg.data._sample import Sample
 
 __all__ = ["render_roads", "road_network_2d"]

@@ -16,7 +16,11 @@ import numpy as np
 import torch
 
 from toposeg.losses._patches import PatchLayout, extract_patches
-from toposeg.persistence import PersistenceResult, betti_numbers, cubical_persistence_batch
+from toposeg.persistence import (
+    PersistenceResult,
+    betti_numbers,
+    cubical_persistence_batch,
+)
 from toposeg.persistence.matching import MatchingMethod, match_diagrams
 
 __all__ = ["MatchedTerms", "check_dims", "gather_squared_terms", "matched_terms"]

@@ -7,7 +7,12 @@ import torch
 from torch import nn
 
 from toposeg._validation import check_connectivity
-from toposeg.losses._checks import Reduction, check_probabilities, check_reduction, reduce_loss
+from toposeg.losses._checks import (
+    Reduction,
+    check_probabilities,
+    check_reduction,
+    reduce_loss,
+)
 from toposeg.persistence import cubical_persistence_batch
 
 __all__ = ["ComponentPrior", "component_prior"]

@@ -10,8 +10,17 @@ import torch
 from torch import nn
 
 from toposeg._validation import check_connectivity
-from toposeg.losses._checks import Reduction, check_real_maps, check_reduction, reduce_loss
-from toposeg.losses._matched_terms import check_dims, gather_squared_terms, matched_terms
+from toposeg.losses._checks import (
+    Reduction,
+    check_real_maps,
+    check_reduction,
+    reduce_loss,
+)
+from toposeg.losses._matched_terms import (
+    check_dims,
+    gather_squared_terms,
+    matched_terms,
+)
 from toposeg.losses._patches import (
     Generator,
     check_patch_size,

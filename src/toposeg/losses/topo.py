@@ -17,7 +17,11 @@ from toposeg.losses._checks import (
     one_hot_target,
     reduce_loss,
 )
-from toposeg.losses._matched_terms import check_dims, gather_squared_terms, matched_terms
+from toposeg.losses._matched_terms import (
+    check_dims,
+    gather_squared_terms,
+    matched_terms,
+)
 from toposeg.losses._patches import Generator, PatchMode, check_patch_size, patch_layout
 from toposeg.persistence.matching import MatchingMethod
 

@@ -12,7 +12,12 @@ from torch import nn
 
 from toposeg._validation import check_connectivity
 from toposeg.digital import critical_mask_batch
-from toposeg.losses._checks import Reduction, check_probabilities, one_hot_target, reduce_loss
+from toposeg.losses._checks import (
+    Reduction,
+    check_probabilities,
+    one_hot_target,
+    reduce_loss,
+)
 
 __all__ = ["PixelLoss", "WarpingLoss", "warping_loss"]
 

@@ -13,11 +13,21 @@ from toposeg.metrics.apls import APLS, apls
 from toposeg.metrics.betti_error import BettiError, betti_error, betti_windows
 from toposeg.metrics.ccq import CCQ, ccq
 from toposeg.metrics.cldice import cldice
-from toposeg.metrics.contingency import ContingencyTable, contingency_table, region_labels
+from toposeg.metrics.contingency import (
+    ContingencyTable,
+    contingency_table,
+    region_labels,
+)
 from toposeg.metrics.information import VariationOfInformation, voi
 from toposeg.metrics.instances import ap75
 from toposeg.metrics.junctions import JunctionScore, junction_f1
-from toposeg.metrics.overlap import PrecisionRecall, accuracy, dice, jaccard, precision_recall
+from toposeg.metrics.overlap import (
+    PrecisionRecall,
+    accuracy,
+    dice,
+    jaccard,
+    precision_recall,
+)
 from toposeg.metrics.rand import AdaptedRand, adapted_rand
 from toposeg.metrics.registry import Metric
 from toposeg.metrics.tlts import TLTS, tlts

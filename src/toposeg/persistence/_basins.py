@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from toposeg._neighbourhood import COUNT4, COUNT8, FACES6, NEIGHBOURS26, split6, split26
-from toposeg.persistence._merge import lowest_bit
 from toposeg._numba import kernel
+from toposeg.persistence._merge import lowest_bit
 
 
 def _first_bits(keep: int) -> np.ndarray:

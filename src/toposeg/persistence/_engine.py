@@ -21,8 +21,8 @@ import numpy as np
 from toposeg._neighbourhood import CUBE_OFFSETS, REPS4, REPS8, RING_2D
 from toposeg.persistence._basins import classify_2d, classify_3d
 from toposeg.persistence._indices import packed_keys, to_image
-from toposeg.persistence._reduction import reduce_dim1
 from toposeg.persistence._merge import find, merge_at_saddles
+from toposeg.persistence._reduction import reduce_dim1
 from toposeg.persistence._scratch import scratch
 
 __all__ = ["filtration_order", "sublevel_pairs"]

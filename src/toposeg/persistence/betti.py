@@ -81,7 +81,7 @@ def euler_characteristic(mask: np.ndarray, *, connectivity: int = 1) -> int:
         for axis, extent in enumerate(cell):
             if not extent:
                 continue
-            a = np.take(present, range(0, present.shape[axis] - 1), axis=axis)
+            a = np.take(present, range(present.shape[axis] - 1), axis=axis)
             b = np.take(present, range(1, present.shape[axis]), axis=axis)
             present = (a | b) if full else (a & b)
         dim = sum(cell)
