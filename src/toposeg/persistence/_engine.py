@@ -7,7 +7,7 @@ indices into ``g``; :mod:`.cubical` turns user input into ``g`` and the pairs in
   :mod:`._merge`).
 * Dimension ``ndim - 1``: the same on the complement, in decreasing order, with the outside of
   the image as the eldest component (Alexander duality).
-* Dimension 1 in 3D: a reduction with clearing and apparent pairs (:mod:`._cohomology`). For the
+* Dimension 1 in 3D: a reduction with clearing and apparent pairs (:mod:`._reduction`). For the
   T-construction it is computed, by Alexander duality, on the V-construction of ``-g``
   surrounded by the outside, with births and deaths exchanged.
 """
@@ -20,7 +20,7 @@ import numpy as np
 
 from toposeg._neighbourhood import CUBE_OFFSETS, REPS4, REPS8, RING_2D
 from toposeg.persistence._basins import classify_2d, classify_3d
-from toposeg.persistence._indices import packed_keys, to_image
+from toposeg.persistence._indices import packed_keys, padded_ranks, to_image
 from toposeg.persistence._merge import find, merge_at_saddles
 from toposeg.persistence._reduction import reduce_dim1
 from toposeg.persistence._scratch import scratch
@@ -162,42 +162,36 @@ def _values(gp: np.ndarray, index: np.ndarray, negate: bool) -> np.ndarray:
 
 
 def _dim1_3d(g: np.ndarray, gp: np.ndarray, padded: tuple[int, ...], eight: bool) -> np.ndarray:
-    """Dimension-1 pairs of a 3D volume, as padded ``(birth, death)`` indices."""
+    """Dimension-1 pairs of a 3D volume, as padded ``(birth, death)`` indices.
+
+    In the T-construction, the reduction runs on the V-construction of ``-g`` inside its
+    frame (the outside, entering first): ranks are reversed and the frame comes first.
+    """
     order = filtration_order(np.ascontiguousarray(g).ravel())
-    if not eight:
-        rank = np.empty(g.size, dtype=np.int64)
-        rank[order] = np.arange(g.size)
-        rank = np.pad(rank.reshape(g.shape), 1, constant_values=-1)
-    else:
-        # V-construction of -g inside its frame (the outside, entering first), itself padded
-        # with nonexistent vertices: ranks are reversed and the frame comes before everything.
-        frame = np.ones(padded, dtype=bool)
-        frame[(slice(1, -1),) * 3] = False
-        n_frame = int(frame.sum())
-        inner = np.empty(g.size, dtype=np.int64)
-        inner[order] = n_frame + g.size - 1 - np.arange(g.size)
-        rank = np.empty(padded, dtype=np.int64)
-        rank[frame] = np.arange(n_frame)
-        rank[1:-1, 1:-1, 1:-1] = inner.reshape(g.shape)
-        rank = np.pad(rank, 1, constant_values=-1)
-    shape = rank.shape
-    rank = rank.ravel()
-    birth_keys, death_keys = reduce_dim1(rank, *(s - 2 for s in shape))
-    vertex = np.empty(rank.shape[0], dtype=np.int64)
-    valid = rank >= 0
-    vertex[rank[valid]] = np.flatnonzero(valid)
-    births = vertex[birth_keys >> 5]
-    deaths = vertex[death_keys >> 5]
+    inner = g.shape if not eight else tuple(s + 2 for s in g.shape)  # the vertices that exist
+    rank = scratch("rank", int(np.prod([s + 2 for s in inner])), np.int64)
+    n_frame = padded_ranks(order, *g.shape, eight, scratch("inverse", g.size, np.int64), rank)
+    birth_keys, death_keys = reduce_dim1(rank, *inner)
+    births = _vertices(birth_keys >> 5, order, padded, n_frame, eight)
+    deaths = _vertices(death_keys >> 5, order, padded, n_frame, eight)
     if eight:
         births, deaths = deaths, births
-    births = _shift(births, shape, padded)
-    deaths = _shift(deaths, shape, padded)
     keep = gp[births] != gp[deaths]
     return np.stack([births[keep], deaths[keep]], axis=1)
 
 
-def _shift(index: np.ndarray, source: tuple[int, ...], target: tuple[int, ...]) -> np.ndarray:
-    """Map flat indices between two centred paddings of the same volume."""
-    margin = (source[0] - target[0]) // 2
-    coords = np.unravel_index(np.asarray(index), source)
-    return np.ravel_multi_index(tuple(c - margin for c in coords), target).astype(np.int64)
+def _vertices(ranks: np.ndarray, order: np.ndarray, padded: tuple[int, ...], n_frame: int, reverse: bool) -> np.ndarray:
+    """Flat indices in the padded array of the vertices of ``ranks`` (see
+    :func:`padded_ranks`): the first ``n_frame`` are the padding's voxels in C order."""
+    inner = ranks >= n_frame
+    position = ranks[inner] - n_frame
+    if reverse:
+        position = order.shape[0] - 1 - position
+    coords = np.unravel_index(order[position], tuple(s - 2 for s in padded))
+    out = np.empty_like(ranks)
+    out[inner] = np.ravel_multi_index(tuple(c + 1 for c in coords), padded)
+    if not inner.all():
+        border = np.ones(padded, dtype=bool)
+        border[(slice(1, -1),) * len(padded)] = False
+        out[~inner] = np.flatnonzero(border)[ranks[~inner]]
+    return out

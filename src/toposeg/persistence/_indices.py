@@ -49,3 +49,41 @@ def packed_keys(values, keys):
         ordered = ~b if b & sign else b | sign
         keys[i] = (np.uint64(ordered) << np.uint64(32)) | np.uint64(i)
     return True
+
+
+@kernel
+def padded_ranks(order, depth, height, width, frame, inverse, rank):
+    """Vertex ranks of a ``depth x height x width`` volume for the dimension-1 reduction.
+
+    The voxel ``order[i]`` (flat index) gets rank ``i``, written into ``rank``: the volume
+    padded by one voxel of rank -1 (nonexistent). With ``frame``, the volume is first
+    surrounded by a one-voxel frame whose voxels come first (in C order) and the inner voxels
+    follow in reverse ``order``. ``inverse`` is scratch space of ``order``'s size. Returns the
+    number of frame voxels.
+    """
+    size = order.shape[0]
+    for i in range(size):
+        inverse[order[i]] = i
+    margin = 2 if frame else 1
+    outer_depth = depth + 2 * margin
+    outer_height = height + 2 * margin
+    outer_width = width + 2 * margin
+    n_frame = (depth + 2) * (height + 2) * (width + 2) - size if frame else 0
+    n = 0
+    a = 0
+    for z in range(outer_depth):
+        for y in range(outer_height):
+            for x in range(outer_width):
+                iz = z - margin
+                iy = y - margin
+                ix = x - margin
+                if 0 <= iz < depth and 0 <= iy < height and 0 <= ix < width:
+                    r = inverse[(iz * height + iy) * width + ix]
+                    rank[a] = n_frame + size - 1 - r if frame else r
+                elif frame and 0 < z < outer_depth - 1 and 0 < y < outer_height - 1 and 0 < x < outer_width - 1:
+                    rank[a] = n
+                    n += 1
+                else:
+                    rank[a] = -1
+                a += 1
+    return n_frame

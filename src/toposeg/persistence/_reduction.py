@@ -6,7 +6,9 @@ with it) and ``sec`` orders the cells entering with ``v`` by dimension, then by 
 refines the lower-star filtration, so faces always precede cofaces.
 
 1. *Apparent pairs*: an edge ``e`` whose oldest cofacet ``s`` has ``e`` as its youngest facet is
-   paired with ``s`` without any reduction; most pairs are apparent. Likewise a square whose
+   paired with ``s`` without any reduction; most pairs are apparent. An apparent pair has
+   zero persistence (a square's youngest facet contains its top vertex), so it is only marked,
+   never reported. Likewise a square whose
    oldest cofacet cube has it as its youngest facet is paired with that cube.
 2. *Clearing*: a square creates a void (is paired with a cube) exactly when, in the complement
    grown in decreasing order, it joins two different components of cubes (or a cube and the
@@ -30,8 +32,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._numba import kernel
+from toposeg._numba import kernel, leaf_kernel
 from toposeg.persistence._merge import find
+from toposeg.persistence._scratch import scratch
 
 # sec of the cell spanned from its top vertex towards the 27-cube offset bit b: vertex 0, then
 # edges, squares and cubes, each by increasing bit.
@@ -45,16 +48,16 @@ del _position, _bit
 
 
 @kernel
-def cell_keys(rank, depth, height, width, sec):
-    """Keys of all edges, squares and cubes of the padded volume (``-1``: no such cell)."""
+def cell_keys(rank, depth, height, width, sec, edge_key, square_key, cube_key):
+    """Write the keys of all edges, squares and cubes of the padded volume (``-1``: no such
+    cell)."""
     sy = width + 2
     sz = (height + 2) * sy
     step = (sz, sy, 1)
     unit = (9, 3, 1)
-    n = rank.shape[0]
-    edge_key = np.full(3 * n, -1, dtype=np.int64)
-    square_key = np.full(3 * n, -1, dtype=np.int64)
-    cube_key = np.full(n, -1, dtype=np.int64)
+    edge_key[:] = -1
+    square_key[:] = -1
+    cube_key[:] = -1
     for z in range(1, depth + 1):
         for y in range(1, height + 1):
             for x in range(1, width + 1):
@@ -94,10 +97,9 @@ def cell_keys(rank, depth, height, width, sec):
                     at_x = (r001 == top) | (r101 == top) | (r011 == top) | (r111 == top)
                     bit = 13 + 9 * (1 - 2 * at_z) + 3 * (1 - 2 * at_y) + (1 - 2 * at_x)
                     cube_key[a] = top * 32 + sec[bit]
-    return edge_key, square_key, cube_key
 
 
-@kernel
+@leaf_kernel
 def _facets(s, step, edge_key, entries):
     """The four edges of square ``s`` as sorted entries ``(key << 32) | id`` in ``entries``."""
     a = s // 3
@@ -108,10 +110,10 @@ def _facets(s, step, edge_key, entries):
     e1 = 3 * (a + step[j]) + i
     e2 = 3 * a + j
     e3 = 3 * (a + step[i]) + j
-    k0 = (edge_key[e0] << 32) | e0
-    k1 = (edge_key[e1] << 32) | e1
-    k2 = (edge_key[e2] << 32) | e2
-    k3 = (edge_key[e3] << 32) | e3
+    k0 = (np.int64(edge_key[e0]) << 32) | e0
+    k1 = (np.int64(edge_key[e1]) << 32) | e1
+    k2 = (np.int64(edge_key[e2]) << 32) | e2
+    k3 = (np.int64(edge_key[e3]) << 32) | e3
     low01 = min(k0, k1)
     high01 = max(k0, k1)
     low23 = min(k2, k3)
@@ -124,7 +126,7 @@ def _facets(s, step, edge_key, entries):
     entries[2] = max(middle_a, middle_b)
 
 
-@kernel
+@leaf_kernel
 def _pop_pivot(column, length, heap, size):
     """Remove and return the largest entry of the Z/2 sum of ``column[:length]`` (sorted,
     without repeats) and ``heap[:size]`` (a max-heap), cancelling equal entries in pairs.
@@ -150,8 +152,8 @@ def _pop_pivot(column, length, heap, size):
 
 @kernel
 def _flush(column, length, heap, size, out):
-    """Merge the heap into the sorted column (a Z/2 sum); returns the arrays swapped, the new
-    length and an empty heap."""
+    """Merge the heap into the sorted column (a Z/2 sum, through the buffer ``out``); returns
+    the new length and an empty heap."""
     buffer = np.empty(size, dtype=np.int64)
     n = 0
     while size > 0:
@@ -163,12 +165,12 @@ def _flush(column, length, heap, size, out):
             buffer[n] = best
             n += 1
     buffer = buffer[:n][::-1]
-    out = _grow(out, length + n)
     length = _add_sorted(column, length, buffer, 0, n, out)
-    return out, column, length, 0
+    column[:length] = out[:length]
+    return length, 0
 
 
-@kernel
+@leaf_kernel
 def _add_sorted(a, a_len, b, b0, b1, out):
     """Z/2 sum of the sorted ``a[:a_len]`` and ``b[b0:b1]`` (their symmetric difference) into
     ``out``; returns its length."""
@@ -193,7 +195,7 @@ def _add_sorted(a, a_len, b, b0, b1, out):
     return n
 
 
-@kernel
+@leaf_kernel
 def _heap_push(heap, size, key):
     """Push ``key`` on the max-heap ``heap[:size]``; return the new size."""
     i = size
@@ -207,7 +209,7 @@ def _heap_push(heap, size, key):
     return size + 1
 
 
-@kernel
+@leaf_kernel
 def _heap_pop(heap, size):
     """Remove the maximum of ``heap[:size]``; return the new size."""
     size -= 1
@@ -237,7 +239,7 @@ def _grow(array, needed):
 
 
 @kernel
-def _apparent_edges(edge_key, square_key, depth, height, width, partner, paired):
+def _apparent_edges(edge_key, square_key, depth, height, width, sec, partner, paired):
     """Pair every edge whose oldest cofacet has it as youngest facet.
 
     Writes ``partner[e] = s`` and ``paired[s] = True`` for each apparent pair ``(e, s)``.
@@ -245,6 +247,7 @@ def _apparent_edges(edge_key, square_key, depth, height, width, partner, paired)
     sy = width + 2
     sz = (height + 2) * sy
     step = (sz, sy, 1)
+    unit = (9, 3, 1)
     for z in range(1, depth + 1):
         for y in range(1, height + 1):
             for x in range(1, width + 1):
@@ -254,9 +257,12 @@ def _apparent_edges(edge_key, square_key, depth, height, width, partner, paired)
                     key = edge_key[e]
                     if key < 0:
                         continue
-                    # oldest cofacet: the square of smallest key (absent squares have key -1)
+                    # oldest cofacet: the square of smallest key (absent squares have key -1),
+                    # spanned by the edge and the direction `along`, on side `back` of it
                     oldest = -1
                     oldest_key = np.int64(2**62)
+                    along = 0
+                    back = 0
                     for other in range(3):
                         if other == axis:
                             continue
@@ -267,17 +273,15 @@ def _apparent_edges(edge_key, square_key, depth, height, width, partner, paired)
                             better = (k >= 0) & (k < oldest_key)
                             oldest = s if better else oldest
                             oldest_key = k if better else oldest_key
-                    if oldest < 0:
+                            along = other if better else along
+                            back = side if better else back
+                    # The youngest facet of a square contains the square's top vertex: it can
+                    # only be e if e enters with the square, and then only e or the square's
+                    # other edge through that vertex.
+                    if oldest < 0 or oldest_key >> 5 != key >> 5:
                         continue
-                    b = oldest // 3
-                    normal = oldest % 3
-                    i = 1 if normal == 0 else 0
-                    j = 1 if normal == 2 else 2
-                    youngest = max(
-                        max(edge_key[3 * b + i], edge_key[3 * (b + step[j]) + i]),
-                        max(edge_key[3 * b + j], edge_key[3 * (b + step[i]) + j]),
-                    )
-                    if youngest == key:
+                    top = a + step[axis] if key & 31 == sec[13 - unit[axis]] else a
+                    if edge_key[3 * (top - back * step[along]) + along] < key:
                         partner[e] = oldest
                         paired[oldest] = True
 
@@ -286,8 +290,10 @@ def _apparent_edges(edge_key, square_key, depth, height, width, partner, paired)
 def _link_apparent_cubes(square_key, cube_key, depth, height, width, paired, parent):
     """Pair every cube with its youngest facet when that square's other side is younger (or
     absent): the cube is still alone when the square arrives, so link it at once in the
-    union-find ``parent`` (over cubes, the outside last). Returns the unpaired squares as
-    entries ``(key << 32) | id``."""
+    union-find ``parent`` (over cubes, the outside last), which starts with every cube alone.
+    Returns the unpaired squares as entries ``(key << 32) | id``."""
+    for c in range(parent.shape[0]):
+        parent[c] = c
     sy = width + 2
     sz = (height + 2) * sy
     step = (sz, sy, 1)
@@ -321,7 +327,7 @@ def _link_apparent_cubes(square_key, cube_key, depth, height, width, paired, par
     n = 0
     for s in range(square_key.shape[0]):
         if square_key[s] >= 0 and not paired[s]:
-            entries[n] = (square_key[s] << 32) | s
+            entries[n] = (np.int64(square_key[s]) << 32) | s
             n += 1
     return entries
 
@@ -360,37 +366,33 @@ def reduce_dim1(rank: np.ndarray, depth: int, height: int, width: int) -> tuple[
             "voxels including a frame); compute persistence on overlapping tiles"
         )
     step = np.array([(height + 2) * (width + 2), width + 2, 1], dtype=np.int64)
-    edge_key, square_key, cube_key = cell_keys(rank, depth, height, width, SEC)
-    partner = np.full(edge_key.shape[0], -1, dtype=np.int64)
-    paired = np.zeros(square_key.shape[0], dtype=np.bool_)
-    _apparent_edges(edge_key, square_key, depth, height, width, partner, paired)
-    parent = np.arange(cube_key.shape[0] + 1)
+    n = rank.shape[0]
+    edge_key = scratch("edge_key", 3 * n, np.int32)
+    square_key = scratch("square_key", 3 * n, np.int32)
+    cube_key = scratch("cube_key", n, np.int32)
+    cell_keys(rank, depth, height, width, SEC, edge_key, square_key, cube_key)
+    partner = scratch("partner", 3 * n, np.int32)
+    partner[:] = -1
+    paired = scratch("paired", 3 * n, np.bool_)
+    paired[:] = False
+    _apparent_edges(edge_key, square_key, depth, height, width, SEC, partner, paired)
+    parent = scratch("cube_parent", n + 1, np.int32)
     entries = _link_apparent_cubes(square_key, cube_key, depth, height, width, paired, parent)
     entries.sort()
     killing = _split_squares(entries, cube_key, step, parent)
-    del entries, parent, paired, cube_key
     return _reduce_killing(edge_key, square_key, partner, killing, step)
 
 
 @kernel
 def _reduce_killing(edge_key, square_key, partner, killing, step):
-    """Collect the apparent pairs and reduce the killing squares (see the module notes)."""
+    """Reduce the killing squares (see the module notes); returns the keys of the pairs of
+    nonzero persistence."""
     # partner[e]: the square paired with edge e (apparent pair), -1 while e is free, or
-    # -2 - c once e is the pivot of the stored reduced column c.
-    # Apparent pairs whose cells enter with different vertices (the others have zero
-    # persistence), collected in memory order.
-    n_apparent = 0
-    for e in range(partner.shape[0]):
-        if partner[e] >= 0 and edge_key[e] >> 5 != square_key[partner[e]] >> 5:
-            n_apparent += 1
-    births = np.empty(n_apparent + killing.shape[0], dtype=np.int64)
-    deaths = np.empty(n_apparent + killing.shape[0], dtype=np.int64)
+    # -2 - c once e is the pivot of the stored reduced column c. Apparent pairs themselves
+    # have zero persistence: a square's youngest facet contains its top vertex.
+    births = np.empty(killing.shape[0], dtype=np.int64)
+    deaths = np.empty(killing.shape[0], dtype=np.int64)
     n_pairs = 0
-    for e in range(partner.shape[0]):
-        if partner[e] >= 0 and edge_key[e] >> 5 != square_key[partner[e]] >> 5:
-            births[n_pairs] = edge_key[e]
-            deaths[n_pairs] = square_key[partner[e]]
-            n_pairs += 1
 
     # Reduce the boundaries of the other killing squares, oldest first; the pivot of a column
     # is its youngest edge (entries are (key << 32) | id). The working column is the Z/2 sum
@@ -398,9 +400,12 @@ def _reduce_killing(edge_key, square_key, partner, killing, step):
     # array, apparent columns (the three older edges of the pivot's square) are pushed on the
     # heap, equal entries cancel when they meet at the top, and the heap is merged into the
     # array when it outgrows it. Reduced columns are loops; each is stored in increasing order.
-    column = np.empty(1024, dtype=np.int64)
-    summed = np.empty(1024, dtype=np.int64)
-    heap = np.empty(1024, dtype=np.int64)
+    # A column holds distinct edges and the heap at most 67 more entries than the column, so
+    # these buffers never grow (pages are only touched as far as they are used).
+    capacity = edge_key.shape[0] + 128
+    column = np.empty(capacity, dtype=np.int64)
+    summed = np.empty(capacity, dtype=np.int64)
+    heap = np.empty(capacity, dtype=np.int64)
     facets = np.empty(4, dtype=np.int64)
     stored = np.empty(1024, dtype=np.int64)
     store_start = np.zeros(killing.shape[0] + 1, dtype=np.int64)
@@ -439,15 +444,13 @@ def _reduce_killing(edge_key, square_key, partner, killing, step):
                 break
             if other >= 0:  # apparent: the square's three other edges go on the heap
                 _facets(other, step, edge_key, facets)
-                heap = _grow(heap, size + 3)
                 for k in range(3):  # facets[3] is the pivot itself
                     size = _heap_push(heap, size, facets[k])
                 if size > length + 64:  # keep the heap small: merge it into the array
-                    column, summed, length, size = _flush(column, length, heap, size, summed)
+                    length, size = _flush(column, length, heap, size, summed)
             else:  # an earlier reduced column, without its pivot (which cancels ours)
                 b0 = store_start[-2 - other]
                 b1 = store_start[-1 - other] - 1
-                summed = _grow(summed, length + b1 - b0)
                 length = _add_sorted(column, length, stored, b0, b1, summed)
-                column, summed = summed, column
+                column[:length] = summed[:length]
     return births[:n_pairs].copy(), deaths[:n_pairs].copy()
