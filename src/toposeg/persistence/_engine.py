@@ -20,7 +20,7 @@ import numpy as np
 
 from toposeg._neighbourhood import CUBE_OFFSETS, REPS4, REPS8, RING_2D
 from toposeg.persistence._basins import classify_2d, classify_3d
-from toposeg.persistence._indices import packed_keys, padded_ranks, to_image
+from toposeg.persistence._indices import packed_keys, padded_ranks, pair_table
 from toposeg.persistence._merge import find, merge_at_saddles
 from toposeg.persistence._reduction import reduce_dim1
 from toposeg.persistence._scratch import scratch
@@ -66,10 +66,11 @@ def _sorted_saddles(gp: np.ndarray, saddles: np.ndarray) -> np.ndarray:
 
 def _merge(gp, saddles, offsets, keep, pointer, descending, n_roots, reps=_NO_REPS):
     """Basins of ``pointer``, merged at ``saddles``: (younger roots, their saddles, and in 2D
-    the saddles that create loops)."""
-    younger = np.empty(n_roots, dtype=np.int64)
-    killer = np.empty(n_roots, dtype=np.int64)
-    loops = np.empty(saddles.shape[0] if len(reps) else 0, dtype=np.int64)
+    the saddles that create loops), in scratch arrays of the pass (``descending`` or not)."""
+    name = "dual" if descending else "primal"
+    younger = scratch(name + "_younger", n_roots, np.int64)
+    killer = scratch(name + "_killer", n_roots, np.int64)
+    loops = scratch(name + "_loops", saddles.shape[0] if len(reps) else 0, np.int64)
     n_pairs, n_loops = merge_at_saddles(
         gp, saddles, offsets, keep, pointer, descending, younger, killer, reps, loops
     )
@@ -91,14 +92,6 @@ def _padded(image: np.ndarray, negate: bool, frame: float | None) -> np.ndarray:
     else:
         inside[...] = image
     out += 0.0
-    return out
-
-
-def _to_image(index: np.ndarray, padded: tuple[int, ...], margin: int) -> np.ndarray:
-    """Flat indices into the padded array, as flat indices into the image ``margin`` pixels
-    inside it; pixels of a frame around the image become -1."""
-    out = np.empty_like(index)
-    to_image(index.ravel(), np.array(padded, dtype=np.int64), margin, out.ravel())
     return out
 
 
@@ -139,30 +132,24 @@ def sublevel_pairs(
         minima, killers, _ = _merge(gp, low_saddles, low_offsets, low_keep, down, False, n_min)
         maxima, creators, _ = _merge(gp, up_saddles[::-1], up_offsets, up_keep, up, True, n_max + 1)
 
-    pairs = [np.stack([minima, killers], axis=1)]
+    pairs = [(minima, killers)]
     if g.ndim == 3:
         pairs.append(_dim1_3d(g, gp, padded, eight))
-    pairs.append(np.stack([creators, maxima], axis=1))
+    pairs.append((creators, maxima))
     margin = 1 if frame is None else 2
-    out = [(_values(gp, p, negate), _to_image(p, padded, margin)) for p in pairs]
+    shape = np.array(padded, dtype=np.int64)
+    out = [pair_table(gp, first, second, negate, shape, margin) for first, second in pairs]
     # The grid is connected: at the end every pixel's root is the global minimum.
     first = int(np.ravel_multi_index((1,) * image.ndim, padded))  # the first pixel inside
     eldest = np.array([find(down, first)], dtype=np.int64)
-    essential = (float(_values(gp, eldest, negate)[0]), int(_to_image(eldest, padded, margin)[0]))
-    return out, essential
+    values, pixels = pair_table(gp, eldest, eldest, negate, shape, margin)
+    return out, (float(values[0, 0]), int(pixels[0, 0]))
 
 
-def _values(gp: np.ndarray, index: np.ndarray, negate: bool) -> np.ndarray:
-    """Values of the pixels ``index`` in the units of the image (-0.0 becomes 0.0)."""
-    values = gp[index]
-    if negate:
-        np.negative(values, out=values)
-    values += 0.0
-    return values
-
-
-def _dim1_3d(g: np.ndarray, gp: np.ndarray, padded: tuple[int, ...], eight: bool) -> np.ndarray:
-    """Dimension-1 pairs of a 3D volume, as padded ``(birth, death)`` indices.
+def _dim1_3d(
+    g: np.ndarray, gp: np.ndarray, padded: tuple[int, ...], eight: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dimension-1 pairs of a 3D volume: the padded indices of births and of deaths.
 
     In the T-construction, the reduction runs on the V-construction of ``-g`` inside its
     frame (the outside, entering first): ranks are reversed and the frame comes first.
@@ -177,7 +164,7 @@ def _dim1_3d(g: np.ndarray, gp: np.ndarray, padded: tuple[int, ...], eight: bool
     if eight:
         births, deaths = deaths, births
     keep = gp[births] != gp[deaths]
-    return np.stack([births[keep], deaths[keep]], axis=1)
+    return births[keep], deaths[keep]
 
 
 def _vertices(ranks: np.ndarray, order: np.ndarray, padded: tuple[int, ...], n_frame: int, reverse: bool) -> np.ndarray:

@@ -4,31 +4,47 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._numba import kernel
+from toposeg._numba import inline_kernel, kernel
 
 
-@kernel
-def to_image(index, padded, margin, out):
-    """Write into ``out`` the flat indices of the image ``margin`` pixels inside an array of
-    shape ``padded`` (2D or 3D) that the flat ``index`` points to, -1 for pixels of the margin."""
+@inline_kernel
+def _image_index(index, padded, margin):
+    """The flat index in the image ``margin`` pixels inside an array of shape ``padded`` (2D or
+    3D) of the pixel at flat ``index`` of that array, -1 for a pixel of the margin."""
     ndim = padded.shape[0]
     width = padded[ndim - 1]
     height = padded[ndim - 2]
     inner_width = width - 2 * margin
     inner_height = height - 2 * margin
     inner_depth = padded[0] - 2 * margin if ndim == 3 else 1
-    for i in range(index.shape[0]):
-        row = index[i] // width  # one division per axis; indices are non-negative
-        x = index[i] - row * width - margin
-        if ndim == 3:
-            z = row // height
-            y = row - z * height - margin
-            z -= margin
-        else:
-            y = row - margin
-            z = 0
-        inside = (0 <= x < inner_width) & (0 <= y < inner_height) & (0 <= z < inner_depth)
-        out[i] = (z * inner_height + y) * inner_width + x if inside else -1
+    row = index // width  # one division per axis; indices are non-negative
+    x = index - row * width - margin
+    if ndim == 3:
+        z = row // height
+        y = row - z * height - margin
+        z -= margin
+    else:
+        y = row - margin
+        z = 0
+    inside = (0 <= x < inner_width) & (0 <= y < inner_height) & (0 <= z < inner_depth)
+    return (z * inner_height + y) * inner_width + x if inside else -1
+
+
+@kernel
+def pair_table(g, first, second, negate, padded, margin):
+    """The ``(n, 2)`` values and image pixels of the pairs ``(first[i], second[i])`` of flat
+    indices into ``g`` (an array of shape ``padded``, the image ``margin`` pixels inside it):
+    values are ``g`` (``-g`` if ``negate``; -0.0 becomes 0.0), pixels of the margin are -1."""
+    n = first.shape[0]
+    values = np.empty((n, 2), dtype=np.float64)
+    pixels = np.empty((n, 2), dtype=np.int64)
+    sign = -1.0 if negate else 1.0
+    for i in range(n):
+        values[i, 0] = sign * g[first[i]] + 0.0
+        values[i, 1] = sign * g[second[i]] + 0.0
+        pixels[i, 0] = _image_index(first[i], padded, margin)
+        pixels[i, 1] = _image_index(second[i], padded, margin)
+    return values, pixels
 
 
 @kernel
