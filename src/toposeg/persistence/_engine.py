@@ -47,32 +47,35 @@ def filtration_order(values: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def _neighbours(shape: tuple[int, ...], full: bool) -> tuple[np.ndarray, int]:
+def _neighbours(shape: tuple[int, ...], full: bool) -> tuple[np.ndarray, np.ndarray, int]:
     """Flat offset in an array of ``shape`` of each bit of a neighbourhood mask (the 2D ring or
-    the 3D cube of :mod:`toposeg._neighbourhood`), and the mask of the bits in the 4/6
-    (``full=False``) or 8/26 neighbourhood."""
+    the 3D cube of :mod:`toposeg._neighbourhood`), the offsets of the rows that the 4/6
+    (``full=False``) or 8/26 neighbourhood touches, and the mask of its bits."""
     steps = RING_2D if len(shape) == 2 else CUBE_OFFSETS
     strides = np.cumprod((1,) + shape[::-1][:-1])[::-1]
     order = np.abs(steps).sum(axis=1)
     keep = (order >= 1) if full else (order == 1)
     offsets = (steps @ strides).astype(np.int64)
+    rows = np.unique(steps[keep | (order == 0), :-1] @ strides[:-1]).astype(np.int64)
     offsets.setflags(write=False)
-    return offsets, int(np.sum(keep * (1 << np.arange(len(steps)))))
+    rows.setflags(write=False)
+    return offsets, rows, int(np.sum(keep * (1 << np.arange(len(steps)))))
 
 
 def _sorted_saddles(gp: np.ndarray, saddles: np.ndarray) -> np.ndarray:
     return saddles[filtration_order(gp[saddles >> 27])]
 
 
-def _merge(gp, saddles, offsets, keep, pointer, descending, n_roots, reps=_NO_REPS):
+def _merge(gp, saddles, neighbours, pointer, descending, n_roots, reps=_NO_REPS):
     """Basins of ``pointer``, merged at ``saddles``: (younger roots, their saddles, and in 2D
     the saddles that create loops), in scratch arrays of the pass (``descending`` or not)."""
     name = "dual" if descending else "primal"
     younger = scratch(name + "_younger", n_roots, np.int64)
     killer = scratch(name + "_killer", n_roots, np.int64)
     loops = scratch(name + "_loops", saddles.shape[0] if len(reps) else 0, np.int64)
+    offsets, rows, keep = neighbours
     n_pairs, n_loops = merge_at_saddles(
-        gp, saddles, offsets, keep, pointer, descending, younger, killer, reps, loops
+        gp, saddles, offsets, rows, keep, pointer, descending, younger, killer, reps, loops
     )
     return younger[:n_pairs], killer[:n_pairs], loops[:n_loops]
 
@@ -114,23 +117,23 @@ def sublevel_pairs(
     down = scratch("down", n, np.int32)
     up = scratch("up", n, np.int32)
     up[:] = 0  # the whole outside is one basin, rooted at cell 0
-    low_offsets, low_keep = _neighbours(padded, eight)
-    up_offsets, up_keep = _neighbours(padded, not eight)
+    low_neighbours = _neighbours(padded, eight)
+    up_neighbours = _neighbours(padded, not eight)
     if g.ndim == 2:
         saddles = scratch("saddles", n, np.int64)
         n_saddles, n_min, n_max = classify_2d(gp, *g.shape, eight, down, up, saddles)
         saddles = _sorted_saddles(gp, saddles[:n_saddles])
         low_reps, up_reps = (REPS8, REPS4) if eight else (REPS4, REPS8)
-        minima, killers, loops = _merge(gp, saddles, low_offsets, low_keep, down, False, n_min, low_reps)
-        maxima, creators, _ = _merge(gp, loops[::-1], up_offsets, up_keep, up, True, n_max + 1, up_reps)
+        minima, killers, loops = _merge(gp, saddles, low_neighbours, down, False, n_min, low_reps)
+        maxima, creators, _ = _merge(gp, loops[::-1], up_neighbours, up, True, n_max + 1, up_reps)
     else:
         low_saddles = scratch("saddles", n, np.int64)
         up_saddles = scratch("up_saddles", n, np.int64)
         n_low, n_up, n_min, n_max = classify_3d(gp, *g.shape, eight, down, up, low_saddles, up_saddles)
         low_saddles = _sorted_saddles(gp, low_saddles[:n_low])
         up_saddles = _sorted_saddles(gp, up_saddles[:n_up])
-        minima, killers, _ = _merge(gp, low_saddles, low_offsets, low_keep, down, False, n_min)
-        maxima, creators, _ = _merge(gp, up_saddles[::-1], up_offsets, up_keep, up, True, n_max + 1)
+        minima, killers, _ = _merge(gp, low_saddles, low_neighbours, down, False, n_min)
+        maxima, creators, _ = _merge(gp, up_saddles[::-1], up_neighbours, up, True, n_max + 1)
 
     pairs = [(minima, killers)]
     if g.ndim == 3:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._numba import inline_kernel, kernel
+from toposeg._numba import inline_kernel, kernel, prefetch
 
 
 @inline_kernel
@@ -45,8 +45,11 @@ def _popcount8(v):
     return (v + (v >> 4)) & 0x0F
 
 
+_AHEAD = 8  # saddles between a prefetch and its use
+
+
 @kernel
-def merge_at_saddles(g, saddles, neighbours, keep, parent, descending, younger, killer, reps, loops):
+def merge_at_saddles(g, saddles, neighbours, rows, keep, parent, descending, younger, killer, reps, loops):
     """Merge basins at ``saddles`` in the order given and record the pairs.
 
     Parameters
@@ -59,6 +62,10 @@ def merge_at_saddles(g, saddles, neighbours, keep, parent, descending, younger, 
         decreasing for the dual pass (whose neighbours are those *not* in the mask).
     neighbours : (K,) int64
         Flat offset of each mask bit.
+    rows : (L,) int64
+        Flat offsets that reach every row of the neighbourhood: the parents there are
+        fetched into the cache a few saddles in advance (saddles in value order are scattered
+        over the image, so the hardware cannot guess where the next one is).
     keep : int
         The mask bits of the pass's connectivity (and of existing neighbours).
     parent : (N,) int32
@@ -87,7 +94,12 @@ def merge_at_saddles(g, saddles, neighbours, keep, parent, descending, younger, 
     n_pairs = 0
     n_loops = 0
     found = np.empty(neighbours.shape[0], dtype=np.int64)
-    for entry in saddles:
+    for position in range(saddles.shape[0]):
+        if position + _AHEAD < saddles.shape[0]:
+            ahead = saddles[position + _AHEAD] >> 27
+            for j in range(rows.shape[0]):
+                prefetch(parent, ahead + rows[j])
+        entry = saddles[position]
         s = entry >> 27
         bits = (~entry if descending else entry) & keep
         if reps.shape[0]:

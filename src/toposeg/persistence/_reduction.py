@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._numba import kernel, leaf_kernel
+from toposeg._numba import kernel, leaf_kernel, prefetch
 from toposeg.persistence._merge import find
 from toposeg.persistence._scratch import scratch
 
@@ -45,6 +45,8 @@ SEC = np.zeros(27, dtype=np.int64)
 for _position, _bit in enumerate(_ORDER):
     SEC[_bit] = _position
 del _position, _bit
+
+_AHEAD = 8  # killing squares between the prefetch of their cells and their use
 
 
 @kernel
@@ -394,7 +396,7 @@ def _reduce_killing(edge_key, square_key, partner, killing, step):
     deaths = np.empty(killing.shape[0], dtype=np.int64)
     n_pairs = 0
 
-    # Reduce the boundaries of the other killing squares, oldest first; the pivot of a column
+    # Reduce the boundaries of the killing squares, oldest first; the pivot of a column
     # is its youngest edge (entries are (key << 32) | id). The working column is the Z/2 sum
     # of a sorted array and a max-heap: earlier reduced columns (long) are merged into the
     # array, apparent columns (the three older edges of the pivot's square) are pushed on the
@@ -410,7 +412,13 @@ def _reduce_killing(edge_key, square_key, partner, killing, step):
     stored = np.empty(1024, dtype=np.int64)
     store_start = np.zeros(killing.shape[0] + 1, dtype=np.int64)
     n_stored = 0
-    for s in killing:
+    for position in range(killing.shape[0]):
+        if position + _AHEAD < killing.shape[0]:  # fetch the cells of a later square's edges
+            a = killing[position + _AHEAD] // 3
+            for axis in range(3):
+                prefetch(edge_key, 3 * (a + step[axis]))
+                prefetch(partner, 3 * (a + step[axis]))
+        s = killing[position]
         _facets(s, step, edge_key, column)
         length = 4
         size = 0
