@@ -62,24 +62,32 @@ def classify_2d(g, height, width, eight_connected, down, up, saddles):
     count = COUNT8 if eight_connected else COUNT4
     low_first = _FIRST_ANY if eight_connected else _FIRST_EDGE
     up_first = _FIRST_EDGE if eight_connected else _FIRST_ANY
+    masks = np.empty(stride, dtype=np.uint8)
     n_saddles = 0
     n_min = 0
     n_max = 0
     for i in range(1, height + 1):
         row = i * stride
-        for p in range(row + 1, row + width + 1):
-            v = g[p]
-            # Ties go to the smaller index: ring positions 0, 1, 2 and 7 precede p.
-            low = (
-                (g[p - stride - 1] <= v)
-                | ((g[p - stride] <= v) << 1)
-                | ((g[p - stride + 1] <= v) << 2)
-                | ((g[p + 1] < v) << 3)
-                | ((g[p + stride + 1] < v) << 4)
-                | ((g[p + stride] < v) << 5)
-                | ((g[p + stride - 1] < v) << 6)
-                | ((g[p - 1] <= v) << 7)
+        above = g[row - stride : row]
+        here = g[row : row + stride]
+        below = g[row + stride : row + 2 * stride]
+        # The masks of a whole row first: on rows (not flat indices) this loop is vectorised.
+        # Ties go to the smaller index: ring positions 0, 1, 2 and 7 precede the pixel.
+        for x in range(1, width + 1):
+            v = here[x]
+            masks[x] = (
+                np.uint8(above[x - 1] <= v)
+                | (np.uint8(above[x] <= v) << 1)
+                | (np.uint8(above[x + 1] <= v) << 2)
+                | (np.uint8(here[x + 1] < v) << 3)
+                | (np.uint8(below[x + 1] < v) << 4)
+                | (np.uint8(below[x] < v) << 5)
+                | (np.uint8(below[x - 1] < v) << 6)
+                | (np.uint8(here[x - 1] <= v) << 7)
             )
+        for x in range(1, width + 1):
+            p = row + x
+            low = np.int64(masks[x])
             k = low_first[low] + 1
             down[p] = p + ring[k]
             n_min += k == 0
@@ -112,16 +120,25 @@ def classify_3d(g, depth, height, width, twenty_six, down, up, low_saddles, up_s
     n_up = 0
     n_min = 0
     n_max = 0
+    masks = np.zeros(sy, dtype=np.int64)
     for z in range(1, depth + 1):
         for y in range(1, height + 1):
             row = z * sz + y * sy
-            for p in range(row + 1, row + width + 1):
-                v = g[p]
-                low = 0
-                for b in range(13):  # these neighbours precede p: ties count as lower
-                    low |= np.int64(g[p + cube[b]] <= v) << b
-                for b in range(14, 27):
-                    low |= np.int64(g[p + cube[b]] < v) << b
+            # The masks of a whole row first, one neighbour at a time: with unsigned indices
+            # (no wraparound of negative ones) these loops are vectorised.
+            for x in range(1, width + 1):
+                masks[x] = 0
+            for b in range(27):
+                start = np.uint64(row + cube[b])
+                if b < 13:  # these neighbours precede the voxel: ties count as lower
+                    for x in range(1, width + 1):
+                        masks[x] |= np.int64(g[start + np.uint64(x)] <= g[np.uint64(row + x)]) << b
+                elif b > 13:
+                    for x in range(1, width + 1):
+                        masks[x] |= np.int64(g[start + np.uint64(x)] < g[np.uint64(row + x)]) << b
+            for x in range(1, width + 1):
+                p = row + x
+                low = masks[x]
                 high = ~low & NEIGHBOURS26
                 candidates = low & low_keep
                 down[p] = p + cube[lowest_bit(candidates)] if candidates else p
