@@ -74,7 +74,8 @@ def engines(construction: str):
 
 
 def repeats_for(shape: tuple[int, ...]) -> int:
-    return 3 if int(np.prod(shape)) >= 512 * 512 else 7
+    size = int(np.prod(shape))
+    return 7 if size <= 512 * 512 else 5 if size <= 1024 * 1024 else 3
 
 
 def measure_memory(kind: str, shape: tuple[int, ...], construction: str) -> float:

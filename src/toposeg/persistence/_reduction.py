@@ -52,53 +52,73 @@ _AHEAD = 8  # killing squares between the prefetch of their cells and their use
 @kernel
 def cell_keys(rank, depth, height, width, sec, edge_key, square_key, cube_key):
     """Write the keys of all edges, squares and cubes of the padded volume (``-1``: no such
-    cell)."""
+    cell).
+
+    One kind of cell at a time over a whole row, with unsigned indices (no wraparound of
+    negative ones), so that every loop over a row is vectorised.
+    """
     sy = width + 2
     sz = (height + 2) * sy
     step = (sz, sy, 1)
     unit = (9, 3, 1)
+    three = np.uint64(3)
     edge_key[:] = -1
     square_key[:] = -1
     cube_key[:] = -1
     for z in range(1, depth + 1):
         for y in range(1, height + 1):
+            row = np.uint64(z * sz + y * sy)
+            for axis in range(3):
+                # sec of the edge seen from its top vertex: at +axis, or at the anchor
+                top_ahead = sec[13 - unit[axis]]
+                top_here = sec[13 + unit[axis]]
+                ahead = row + np.uint64(step[axis])
+                for x in range(1, width + 1):
+                    a = row + np.uint64(x)
+                    r00 = rank[a]
+                    r1 = rank[ahead + np.uint64(x)]
+                    key = max(r00, r1) * 32 + (top_ahead if r1 > r00 else top_here)
+                    edge_key[three * a + np.uint64(axis)] = key if r1 >= 0 else -1
+            for normal in range(3):
+                i = 1 if normal == 0 else 0
+                j = 1 if normal == 2 else 2
+                # sec of the square seen from its top vertex, at +i and/or +j or at the anchor
+                top_ij = sec[13 - unit[i] - unit[j]]
+                top_i = sec[13 - unit[i] + unit[j]]
+                top_j = sec[13 + unit[i] - unit[j]]
+                top_here = sec[13 + unit[i] + unit[j]]
+                at_i = row + np.uint64(step[i])
+                at_j = row + np.uint64(step[j])
+                at_ij = row + np.uint64(step[i] + step[j])
+                for x in range(1, width + 1):
+                    a = row + np.uint64(x)
+                    r00 = rank[a]
+                    r10 = rank[at_i + np.uint64(x)]
+                    r01 = rank[at_j + np.uint64(x)]
+                    r11 = rank[at_ij + np.uint64(x)]
+                    top = max(max(r00, r10), max(r01, r11))
+                    in_i = (r10 == top) | (r11 == top)
+                    in_j = (r01 == top) | (r11 == top)
+                    key = top * 32 + ((top_ij if in_j else top_i) if in_i else (top_j if in_j else top_here))
+                    exists = min(r10, min(r01, r11)) >= 0
+                    square_key[three * a + np.uint64(normal)] = key if exists else -1
             for x in range(1, width + 1):
-                a = z * sz + y * sy + x
+                a = row + np.uint64(x)
                 r00 = rank[a]
-                for axis in range(3):
-                    r1 = rank[a + step[axis]]
-                    if r1 >= 0:
-                        top = max(r00, r1)
-                        bit = 13 + unit[axis] * (1 - 2 * (r1 > r00))
-                        edge_key[3 * a + axis] = top * 32 + sec[bit]
-                for normal in range(3):
-                    i = 1 if normal == 0 else 0
-                    j = 1 if normal == 2 else 2
-                    r10 = rank[a + step[i]]
-                    r01 = rank[a + step[j]]
-                    r11 = rank[a + step[i] + step[j]]
-                    if min(r10, min(r01, r11)) >= 0:
-                        top = max(max(r00, r10), max(r01, r11))
-                        # the top vertex lies at +i if it is r10 or r11, at +j if r01 or r11
-                        at_i = (r10 == top) | (r11 == top)
-                        at_j = (r01 == top) | (r11 == top)
-                        bit = 13 + unit[i] * (1 - 2 * at_i) + unit[j] * (1 - 2 * at_j)
-                        square_key[3 * a + normal] = top * 32 + sec[bit]
-                r100 = rank[a + sz]
-                r010 = rank[a + sy]
-                r001 = rank[a + 1]
-                r110 = rank[a + sz + sy]
-                r101 = rank[a + sz + 1]
-                r011 = rank[a + sy + 1]
-                r111 = rank[a + sz + sy + 1]
+                r100 = rank[a + np.uint64(sz)]
+                r010 = rank[a + np.uint64(sy)]
+                r001 = rank[a + np.uint64(1)]
+                r110 = rank[a + np.uint64(sz + sy)]
+                r101 = rank[a + np.uint64(sz + 1)]
+                r011 = rank[a + np.uint64(sy + 1)]
+                r111 = rank[a + np.uint64(sz + sy + 1)]
                 low = min(min(min(r100, r010), min(r001, r110)), min(min(r101, r011), r111))
-                if low >= 0:
-                    top = max(max(max(r00, r100), max(r010, r001)), max(max(r110, r101), max(r011, r111)))
-                    at_z = (r100 == top) | (r110 == top) | (r101 == top) | (r111 == top)
-                    at_y = (r010 == top) | (r110 == top) | (r011 == top) | (r111 == top)
-                    at_x = (r001 == top) | (r101 == top) | (r011 == top) | (r111 == top)
-                    bit = 13 + 9 * (1 - 2 * at_z) + 3 * (1 - 2 * at_y) + (1 - 2 * at_x)
-                    cube_key[a] = top * 32 + sec[bit]
+                top = max(max(max(r00, r100), max(r010, r001)), max(max(r110, r101), max(r011, r111)))
+                in_z = np.int64((r100 == top) | (r110 == top) | (r101 == top) | (r111 == top))
+                in_y = np.int64((r010 == top) | (r110 == top) | (r011 == top) | (r111 == top))
+                in_x = np.int64((r001 == top) | (r101 == top) | (r011 == top) | (r111 == top))
+                bit = 13 + 9 * (1 - 2 * in_z) + 3 * (1 - 2 * in_y) + (1 - 2 * in_x)
+                cube_key[a] = top * 32 + sec[bit] if low >= 0 else -1
 
 
 @leaf_kernel
