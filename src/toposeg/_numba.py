@@ -24,7 +24,8 @@ from numba.extending import intrinsic
 __all__ = ["inline_kernel", "kernel", "leaf_kernel", "prefetch"]
 
 # LLVM 15 and later name the intrinsic after an opaque pointer, earlier versions after i8*.
-_PREFETCH = "llvm.prefetch.p0" if llvmlite.binding.llvm_version_info >= (15,) else "llvm.prefetch.p0i8"
+_OPAQUE_POINTERS = llvmlite.binding.llvm_version_info >= (15,)
+_PREFETCH = "llvm.prefetch.p0" if _OPAQUE_POINTERS else "llvm.prefetch.p0i8"
 
 
 def kernel(function):
@@ -60,7 +61,8 @@ def prefetch(typingctx, array, index):
             builder.module, ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32]), _PREFETCH
         )
         # read access, keep in all cache levels, data cache
-        builder.call(function, [builder.bitcast(pointer, byte_pointer), *(ir.Constant(i32, v) for v in (0, 3, 1))])
+        flags = [ir.Constant(i32, v) for v in (0, 3, 1)]
+        builder.call(function, [builder.bitcast(pointer, byte_pointer), *flags])
         return context.get_dummy_value()
 
     return types.void(array, index), codegen

@@ -170,7 +170,9 @@ def _dim1_3d(
     return births[keep], deaths[keep]
 
 
-def _vertices(ranks: np.ndarray, order: np.ndarray, padded: tuple[int, ...], n_frame: int, reverse: bool) -> np.ndarray:
+def _vertices(
+    ranks: np.ndarray, order: np.ndarray, padded: tuple[int, ...], n_frame: int, reverse: bool
+) -> np.ndarray:
     """Flat indices in the padded array of the vertices of ``ranks`` (see
     :func:`padded_ranks`): the first ``n_frame`` are the padding's voxels in C order."""
     inner = ranks >= n_frame

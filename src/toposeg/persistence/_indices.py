@@ -96,7 +96,9 @@ def padded_ranks(order, depth, height, width, frame, inverse, rank):
                 if 0 <= iz < depth and 0 <= iy < height and 0 <= ix < width:
                     r = inverse[(iz * height + iy) * width + ix]
                     rank[a] = n_frame + size - 1 - r if frame else r
-                elif frame and 0 < z < outer_depth - 1 and 0 < y < outer_height - 1 and 0 < x < outer_width - 1:
+                elif frame and (
+                    0 < z < outer_depth - 1 and 0 < y < outer_height - 1 and 0 < x < outer_width - 1
+                ):
                     rank[a] = n
                     n += 1
                 else:

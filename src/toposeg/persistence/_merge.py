@@ -49,7 +49,9 @@ _AHEAD = 8  # saddles between a prefetch and its use
 
 
 @kernel
-def merge_at_saddles(g, saddles, neighbours, rows, keep, parent, descending, younger, killer, reps, loops):
+def merge_at_saddles(
+    g, saddles, neighbours, rows, keep, parent, descending, younger, killer, reps, loops
+):
     """Merge basins at ``saddles`` in the order given and record the pairs.
 
     Parameters

@@ -99,7 +99,8 @@ def cell_keys(rank, depth, height, width, sec, edge_key, square_key, cube_key):
                     top = max(max(r00, r10), max(r01, r11))
                     in_i = (r10 == top) | (r11 == top)
                     in_j = (r01 == top) | (r11 == top)
-                    key = top * 32 + ((top_ij if in_j else top_i) if in_i else (top_j if in_j else top_here))
+                    sec_top = (top_ij if in_j else top_i) if in_i else (top_j if in_j else top_here)
+                    key = top * 32 + sec_top
                     exists = min(r10, min(r01, r11)) >= 0
                     square_key[three * a + np.uint64(normal)] = key if exists else -1
             for x in range(1, width + 1):
