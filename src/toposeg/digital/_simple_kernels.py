@@ -21,7 +21,7 @@ from toposeg._neighbourhood import (
     count6,
     count26,
 )
-from toposeg._numba import kernel
+from toposeg._numba import kernel, leaf_kernel
 
 #: ``SIMPLE_2D[0][ring]`` for 4-connected foreground and 8-connected background
 #: (connectivity 1), ``SIMPLE_2D[1][ring]`` for 8/4 (connectivity 2), indexed by the 8-bit mask
@@ -47,7 +47,7 @@ def cube_offsets(height: int, width: int) -> np.ndarray:
     )
 
 
-@kernel
+@leaf_kernel
 def ring_mask(padded, i, offsets):
     """8-bit mask of the foreground ring neighbours of flat index ``i``."""
     ring = 0
@@ -56,7 +56,7 @@ def ring_mask(padded, i, offsets):
     return ring
 
 
-@kernel
+@leaf_kernel
 def cube_mask(padded, i, offsets):
     """27-bit mask of the foreground voxels of the cube around flat index ``i``, centre cleared."""
     cube = 0

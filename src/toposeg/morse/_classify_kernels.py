@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._neighbourhood import COUNT4, COUNT8, split6, split26
+from toposeg._neighbourhood import COUNT4, COUNT8, row_cube_masks, row_ring_masks, split6, split26
 from toposeg._numba import kernel
 from toposeg.morse._loop_kernels import FRESH, TARGET
-from toposeg.morse._order import ring_mask
 
 
 def _first_neighbour(ring_positions: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -63,10 +62,12 @@ def classify_2d(g, height, width, full, join, parent, candidates, dual):
     position = FULL_POSITION if full else FACE_POSITION
     counts = COUNT8 if full else COUNT4
     with_dual = dual.shape[0] > 0
+    masks = np.empty(stride, dtype=np.uint8)
     n = 0
     for i in range(1, height + 1):
+        row_ring_masks(g, i * stride, stride, width, -1.0, masks)  # earlier: larger values
         for p in range(i * stride + 1, i * stride + width + 1):
-            mask = ring_mask(g, p, stride)
+            mask = np.int64(masks[p - i * stride])
             join[p] = first[mask]
             parent[p] = p + ring_offset[position[mask]]
             candidates[n] = p
@@ -105,17 +106,14 @@ def classify_3d(g, depth, height, width, full, join, parent, candidates):
     cube = np.empty(27, dtype=np.int64)
     for b in range(27):
         cube[b] = (b // 9 - 1) * sz + ((b // 3) % 3 - 1) * sy + (b % 3 - 1)
+    masks = np.zeros(sy, dtype=np.int64)
     n = 0
     for z in range(1, depth + 1):
         for y in range(1, height + 1):
             row = z * sz + y * sy
+            row_cube_masks(g, row, cube, width, -1.0, masks)  # earlier: larger values
             for p in range(row + 1, row + width + 1):
-                v = g[p]
-                mask = 0
-                for b in range(13):  # these neighbours precede p: ties count as earlier
-                    mask |= np.int64(g[p + cube[b]] >= v) << b
-                for b in range(14, 27):
-                    mask |= np.int64(g[p + cube[b]] > v) << b
+                mask = masks[p - row]
                 join[p] = -1
                 parent[p] = p
                 if full:

@@ -14,9 +14,12 @@ DMT loss uses for S1 (superlevel) and the basins of the topology watershed (subl
 
 from __future__ import annotations
 
-from toposeg._numba import kernel
+from toposeg._numba import kernel, prefetch
 from toposeg.morse._order import earlier
 from toposeg.persistence._merge import find
+
+
+_AHEAD = 8  # candidates between the prefetch of their neighbourhood and its use
 
 
 @kernel
@@ -49,7 +52,14 @@ def merge_candidates(candidates, g, offsets, join, parent, merge_q, merge_k, mer
         The number of merges.
     """
     n_merges = 0
-    for q in candidates:
+    last = offsets.shape[0] - 1
+    for position in range(candidates.shape[0]):
+        if position + _AHEAD < candidates.shape[0]:  # the rows of a later candidate
+            ahead = candidates[position + _AHEAD]
+            for step in (offsets[0], 0, offsets[last]):
+                prefetch(parent, ahead + step)
+                prefetch(g, ahead + step)
+        q = candidates[position]
         for k in range(offsets.shape[0]):
             nb = q + offsets[k]
             if k == join[q] or not earlier(g, nb, q):

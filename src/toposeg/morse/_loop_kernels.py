@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._numba import kernel
+from toposeg._numba import kernel, leaf_kernel, prefetch
 from toposeg.morse._order import earlier, ring_mask
 from toposeg.persistence._merge import find
 
@@ -45,15 +45,16 @@ def _fresh_tables() -> tuple[np.ndarray, np.ndarray]:
 
 
 FRESH, TARGET = _fresh_tables()
+_AHEAD = 8  # candidates between the prefetch of their neighbourhood and its use
 
 
-@kernel
+@leaf_kernel
 def _inside(g, s, stride):
     """Whether the square anchored at padded index ``s`` lies inside the image."""
     return (g[s] > -np.inf) & (g[s + stride + 1] > -np.inf)
 
 
-@kernel
+@leaf_kernel
 def _top(g, s, stride):
     """The last pixel of the square anchored at ``s`` to enter the filtration (its pixels come
     in increasing index order, so a later pixel is one with a value no larger)."""
@@ -66,7 +67,7 @@ def _top(g, s, stride):
     return top
 
 
-@kernel
+@leaf_kernel
 def _elder(g, a, b, stride):
     """Whether dual vertex ``a`` was born before ``b`` in the backward pass."""
     if a == _OUTER or b == _OUTER:
@@ -89,6 +90,11 @@ def loop_pairs(candidates, g, stride, parent, loop_q, loop_k, loop_death, loop_p
     parent[_OUTER] = _OUTER
     n_loops = 0
     for i in range(candidates.shape[0] - 1, -1, -1):
+        if i >= _AHEAD:  # the squares and values around a later candidate
+            ahead = candidates[i - _AHEAD]
+            for step in (-stride - 1, 0, stride):
+                prefetch(parent, ahead + step)
+                prefetch(g, ahead + step)
         q = candidates[i]
         mask = ring_mask(g, q, stride)
         fresh = FRESH[mask]

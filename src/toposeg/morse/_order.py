@@ -7,16 +7,16 @@ before another if its value is larger, or equal with a smaller flat index; the f
 
 from __future__ import annotations
 
-from toposeg._numba import kernel
+from toposeg._numba import leaf_kernel
 
 
-@kernel
+@leaf_kernel
 def earlier(g, a, b):
     """Whether padded cell ``a`` enters the filtration before ``b``."""
     return g[a] > g[b] or (g[a] == g[b] and a < b)
 
 
-@kernel
+@leaf_kernel
 def ring_mask(g, p, stride):
     """8-bit mask of the ring neighbours of ``p`` entering before it (RING_2D order)."""
     v = g[p]

@@ -11,6 +11,7 @@ from toposeg.morse._forest_kernels import merge_candidates, orient_forest
 from toposeg.morse._grid import Grid
 from toposeg.morse._loop_kernels import loop_pairs
 from toposeg.morse._loops_3d import loop_pairs_3d
+from toposeg.persistence._scratch import scratch
 
 
 def _no_indices() -> np.ndarray:
@@ -57,25 +58,27 @@ def edge_pairs(likelihood: np.ndarray, *, superlevel: bool, connectivity: int) -
     with face connectivity.
 
     Work arrays hold padded indices as int32 (half the memory traffic of the random accesses
-    of the union-finds); the results are int64.
+    of the union-finds) and are reused from call to call (per thread); the results are fresh
+    int64 arrays.
     """
     grid = Grid(likelihood, superlevel=superlevel, connectivity=connectivity)
     if grid.size >= 2**31:
         raise ValueError(f"likelihood is too large ({grid.size} padded pixels, at most 2**31)")
     n_pixels = int(np.prod(grid.shape))
-    join = np.full(grid.size, -1, dtype=np.int8)
-    parent = np.empty(grid.size, dtype=np.int32)
-    candidates = np.empty(n_pixels, dtype=np.int64)
+    join = scratch("morse_join", grid.size, np.int8)
+    join[:] = -1
+    parent = scratch("morse_parent", grid.size, np.int32)
+    candidates = scratch("morse_candidates", n_pixels, np.int64)
     with_loops = superlevel and not grid.full
-    dual = np.empty(grid.size if with_loops and grid.ndim == 2 else 0, dtype=np.int32)
+    dual = scratch("morse_dual", grid.size if with_loops and grid.ndim == 2 else 0, np.int32)
     if grid.ndim == 2:
         n = classify_2d(grid.g, *grid.shape, grid.full, join, parent, candidates, dual)
     else:
         n = classify_3d(grid.g, *grid.shape, grid.full, join, parent, candidates)
     candidates = grid.sort(candidates[:n])
     slots = max(1, min(n * grid.offsets.shape[0], n_pixels))  # a merge kills an extremum
-    merge = [np.empty(slots, dtype=np.int64) for _ in range(4)]
-    merge_pers = np.empty(slots, dtype=np.float64)
+    merge = [scratch(f"morse_merge_{i}", slots, np.int64) for i in range(4)]
+    merge_pers = scratch("morse_merge_pers", slots, np.float64)
     n_merges = merge_candidates(candidates, grid.g, grid.offsets, join, parent, *merge, merge_pers)
     merges = [m[:n_merges].copy() for m in (*merge, merge_pers)]
     join = join.astype(np.int64)
@@ -84,6 +87,7 @@ def edge_pairs(likelihood: np.ndarray, *, superlevel: bool, connectivity: int) -
     if grid.ndim == 3:
         return EdgePairs(grid, join, *merges, *loop_pairs_3d(grid))
     slots = max(1, min(3 * n, n_pixels))  # a loop is filled by a square
-    loops = [np.empty(slots, dtype=np.int64) for _ in range(3)] + [np.empty(slots)]
+    loops = [scratch(f"morse_loop_{i}", slots, np.int64) for i in range(3)]
+    loops.append(scratch("morse_loop_pers", slots, np.float64))
     n_loops = loop_pairs(candidates, grid.g, grid.padded_shape[1], dual, *loops)
     return EdgePairs(grid, join, *merges, *(x[:n_loops].copy() for x in loops))

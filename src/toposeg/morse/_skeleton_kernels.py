@@ -15,10 +15,10 @@ these form its branches.
 
 from __future__ import annotations
 
-from toposeg._numba import kernel
+from toposeg._numba import kernel, leaf_kernel
 
 
-@kernel
+@leaf_kernel
 def _walk_up(x, parent, marked):
     while not marked[x]:
         marked[x] = True
@@ -42,7 +42,7 @@ def mark_skeleton(eps, offsets, parent, merge_q, merge_k, merge_pers, loop_q, lo
             _walk_up(loop_q[m] + offsets[loop_k[m]], parent, marked)
 
 
-@kernel
+@leaf_kernel
 def _arm(start, branch, parent, owner, pixels, n_pixels):
     """Claim the pixels from ``start`` up to S1 or a root for ``branch``.
 

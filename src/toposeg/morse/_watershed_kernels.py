@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._numba import kernel
+from toposeg._numba import kernel, leaf_kernel
 from toposeg.persistence._merge import find
 
 
-@kernel
+@leaf_kernel
 def _union(parent, a, b):
     ra = find(parent, a)
     rb = find(parent, b)
@@ -30,7 +30,7 @@ def _union(parent, a, b):
         parent[ra] = rb
 
 
-@kernel
+@leaf_kernel
 def _root(parent, x):
     """Root of ``x``, pointing every cell on the way straight at it."""
     root = x

@@ -23,7 +23,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._neighbourhood import COUNT4, COUNT8, FACES6, NEIGHBOURS26, split6, split26
+from toposeg._neighbourhood import (
+    COUNT4,
+    COUNT8,
+    FACES6,
+    NEIGHBOURS26,
+    row_cube_masks,
+    row_ring_masks,
+    split6,
+    split26,
+)
 from toposeg._numba import kernel
 from toposeg.persistence._merge import lowest_bit
 
@@ -68,23 +77,7 @@ def classify_2d(g, height, width, eight_connected, down, up, saddles):
     n_max = 0
     for i in range(1, height + 1):
         row = i * stride
-        above = g[row - stride : row]
-        here = g[row : row + stride]
-        below = g[row + stride : row + 2 * stride]
-        # The masks of a whole row first: on rows (not flat indices) this loop is vectorised.
-        # Ties go to the smaller index: ring positions 0, 1, 2 and 7 precede the pixel.
-        for x in range(1, width + 1):
-            v = here[x]
-            masks[x] = (
-                np.uint8(above[x - 1] <= v)
-                | (np.uint8(above[x] <= v) << 1)
-                | (np.uint8(above[x + 1] <= v) << 2)
-                | (np.uint8(here[x + 1] < v) << 3)
-                | (np.uint8(below[x + 1] < v) << 4)
-                | (np.uint8(below[x] < v) << 5)
-                | (np.uint8(below[x - 1] < v) << 6)
-                | (np.uint8(here[x - 1] <= v) << 7)
-            )
+        row_ring_masks(g, row, stride, width, 1.0, masks)
         for x in range(1, width + 1):
             p = row + x
             low = np.int64(masks[x])
@@ -124,18 +117,7 @@ def classify_3d(g, depth, height, width, twenty_six, down, up, low_saddles, up_s
     for z in range(1, depth + 1):
         for y in range(1, height + 1):
             row = z * sz + y * sy
-            # The masks of a whole row first, one neighbour at a time: with unsigned indices
-            # (no wraparound of negative ones) these loops are vectorised.
-            for x in range(1, width + 1):
-                masks[x] = 0
-            for b in range(27):
-                start = np.uint64(row + cube[b])
-                if b < 13:  # these neighbours precede the voxel: ties count as lower
-                    for x in range(1, width + 1):
-                        masks[x] |= np.int64(g[start + np.uint64(x)] <= g[np.uint64(row + x)]) << b
-                elif b > 13:
-                    for x in range(1, width + 1):
-                        masks[x] |= np.int64(g[start + np.uint64(x)] < g[np.uint64(row + x)]) << b
+            row_cube_masks(g, row, cube, width, 1.0, masks)
             for x in range(1, width + 1):
                 p = row + x
                 low = masks[x]
