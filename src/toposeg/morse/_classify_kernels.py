@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._neighbourhood import COUNT4, COUNT8, row_cube_masks, row_ring_masks, split6, split26
+from toposeg._neighbourhood import (
+    COUNT4,
+    COUNT8,
+    row_cube_masks,
+    row_ring_masks,
+    split6,
+    split26,
+)
 from toposeg._numba import kernel
 from toposeg.morse._loop_kernels import FRESH, TARGET
 

@@ -18,7 +18,6 @@ from toposeg._numba import kernel, prefetch
 from toposeg.morse._order import earlier
 from toposeg.persistence._merge import find
 
-
 _AHEAD = 8  # candidates between the prefetch of their neighbourhood and its use
 
 

@@ -99,14 +99,6 @@ class Grid:
         """The padded indices ``padded`` (in increasing order) in filtration order."""
         return padded[filtration_order(-self.g[padded])]
 
-    def ranks(self) -> np.ndarray:
-        """Position of every pixel in the filtration, padded with -1 (the engine's layout)."""
-        inner = (slice(1, -1),) * self.ndim
-        values = self.g.reshape(self.padded_shape)[inner].ravel()
-        rank = np.empty(values.shape[0], dtype=np.int64)
-        rank[filtration_order(-values)] = np.arange(values.shape[0])
-        return np.pad(rank.reshape(self.shape), 1, constant_values=-1).ravel()
-
 
 @lru_cache(maxsize=64)
 def neighbour_offsets(padded_shape: tuple[int, ...], *, full: bool) -> np.ndarray:

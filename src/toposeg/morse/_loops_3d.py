@@ -14,6 +14,8 @@ import numpy as np
 
 from toposeg._neighbourhood import CUBE_OFFSETS
 from toposeg.morse._grid import Grid
+from toposeg.persistence._engine import filtration_order
+from toposeg.persistence._indices import padded_ranks, rank_vertices
 from toposeg.persistence._reduction import SEC, reduce_dim1
 
 
@@ -23,14 +25,13 @@ def loop_pairs_3d(grid: Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     Returns ``(q, k, death, persistence)``: the closing edge ``(q, q + grid.offsets[k])``, the
     last pixel of the square filling the loop, and ``value(q) - value(death)``; padded indices.
     """
-    rank = grid.ranks()
-    pixel = np.empty(rank.shape[0], dtype=np.int64)  # pixel of each rank
-    inside = rank >= 0
-    pixel[rank[inside]] = np.flatnonzero(inside)
-    depth, height, width = grid.shape
-    births, deaths = reduce_dim1(rank, depth, height, width)
-    q = pixel[births >> 5]
-    death = pixel[deaths >> 5]
+    inner = (slice(1, -1),) * grid.ndim
+    order = filtration_order(-grid.g.reshape(grid.padded_shape)[inner].ravel())  # larger first
+    rank = np.empty(grid.size, dtype=np.int64)
+    padded_ranks(order, *grid.shape, False, np.empty(order.shape[0], dtype=np.int64), rank)
+    births, deaths = reduce_dim1(rank, *grid.shape)
+    q = rank_vertices(births >> 5, order, grid.padded_shape, 0, False)
+    death = rank_vertices(deaths >> 5, order, grid.padded_shape, 0, False)
     bit = np.argsort(SEC)[births & 31]  # the direction of each edge from its last vertex
     strides = np.array([grid.padded_shape[1] * grid.padded_shape[2], grid.padded_shape[2], 1])
     step = CUBE_OFFSETS[bit] @ strides

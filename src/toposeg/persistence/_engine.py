@@ -20,7 +20,12 @@ import numpy as np
 
 from toposeg._neighbourhood import CUBE_OFFSETS, REPS4, REPS8, RING_2D
 from toposeg.persistence._basins import classify_2d, classify_3d
-from toposeg.persistence._indices import packed_keys, padded_ranks, pair_table
+from toposeg.persistence._indices import (
+    packed_keys,
+    padded_ranks,
+    pair_table,
+    rank_vertices,
+)
 from toposeg.persistence._merge import find, merge_at_saddles
 from toposeg.persistence._reduction import reduce_dim1
 from toposeg.persistence._scratch import scratch
@@ -162,28 +167,9 @@ def _dim1_3d(
     rank = scratch("rank", int(np.prod([s + 2 for s in inner])), np.int64)
     n_frame = padded_ranks(order, *g.shape, eight, scratch("inverse", g.size, np.int64), rank)
     birth_keys, death_keys = reduce_dim1(rank, *inner)
-    births = _vertices(birth_keys >> 5, order, padded, n_frame, eight)
-    deaths = _vertices(death_keys >> 5, order, padded, n_frame, eight)
+    births = rank_vertices(birth_keys >> 5, order, padded, n_frame, eight)
+    deaths = rank_vertices(death_keys >> 5, order, padded, n_frame, eight)
     if eight:
         births, deaths = deaths, births
     keep = gp[births] != gp[deaths]
     return births[keep], deaths[keep]
-
-
-def _vertices(
-    ranks: np.ndarray, order: np.ndarray, padded: tuple[int, ...], n_frame: int, reverse: bool
-) -> np.ndarray:
-    """Flat indices in the padded array of the vertices of ``ranks`` (see
-    :func:`padded_ranks`): the first ``n_frame`` are the padding's voxels in C order."""
-    inner = ranks >= n_frame
-    position = ranks[inner] - n_frame
-    if reverse:
-        position = order.shape[0] - 1 - position
-    coords = np.unravel_index(order[position], tuple(s - 2 for s in padded))
-    out = np.empty_like(ranks)
-    out[inner] = np.ravel_multi_index(tuple(c + 1 for c in coords), padded)
-    if not inner.all():
-        border = np.ones(padded, dtype=bool)
-        border[(slice(1, -1),) * len(padded)] = False
-        out[~inner] = np.flatnonzero(border)[ranks[~inner]]
-    return out

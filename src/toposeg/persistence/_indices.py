@@ -105,3 +105,23 @@ def padded_ranks(order, depth, height, width, frame, inverse, rank):
                     rank[a] = -1
                 a += 1
     return n_frame
+
+
+def rank_vertices(
+    ranks: np.ndarray, order: np.ndarray, padded: tuple[int, ...], n_frame: int, reverse: bool
+) -> np.ndarray:
+    """Flat indices, in an array of shape ``padded`` (the volume with a one-voxel margin), of
+    the voxels with ``ranks`` given by :func:`padded_ranks` (with ``frame=reverse``): the first
+    ``n_frame`` ranks are the margin's voxels in C order, the others follow ``order``."""
+    inner = ranks >= n_frame
+    position = ranks[inner] - n_frame
+    if reverse:
+        position = order.shape[0] - 1 - position
+    coords = np.unravel_index(order[position], tuple(s - 2 for s in padded))
+    out = np.empty_like(ranks)
+    out[inner] = np.ravel_multi_index(tuple(c + 1 for c in coords), padded)
+    if not inner.all():
+        border = np.ones(padded, dtype=bool)
+        border[(slice(1, -1),) * len(padded)] = False
+        out[~inner] = np.flatnonzero(border)[ranks[~inner]]
+    return out
