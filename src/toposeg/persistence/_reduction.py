@@ -6,10 +6,10 @@ with it) and ``sec`` orders the cells entering with ``v`` by dimension, then by 
 refines the lower-star filtration, so faces always precede cofaces.
 
 1. *Apparent pairs*: an edge ``e`` whose oldest cofacet ``s`` has ``e`` as its youngest facet is
-   paired with ``s`` without any reduction; most pairs are apparent. An apparent pair has
-   zero persistence (a square's youngest facet contains its top vertex), so it is only marked,
-   never reported. Likewise a square whose
-   oldest cofacet cube has it as its youngest facet is paired with that cube.
+   paired with ``s`` without any reduction; most pairs are apparent. Likewise a square whose
+   oldest cofacet cube has it as its youngest facet is paired with that cube. An apparent pair
+   has zero persistence (a cell's youngest facet contains the cell's top vertex), so it is only
+   marked, never reported.
 2. *Clearing*: a square creates a void (is paired with a cube) exactly when, in the complement
    grown in decreasing order, it joins two different components of cubes (or a cube and the
    outside). A union-find over cubes finds these squares, which are never reduced. An apparent
