@@ -12,6 +12,7 @@ from tests.train._tiny import TINY, TINY_FLAGS, environment
 from toposeg.cli import main
 from toposeg.train import TrainConfig, load_checkpoint, train
 from toposeg.train.distributed import DistributedContext
+from toposeg.train.preflight import lock_output_folder, release_output_folder
 
 # batch norm (global statistics), the schedule and a topological term
 FLAGS = [*TINY_FLAGS, "--pretrain-epochs", "1", "--loss", "ce+dice+0.5*dmt", "--val-metrics",
@@ -54,3 +55,19 @@ def test_the_batch_must_split_evenly(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"batch_size 3 must be divisible by the number of processes \(2\)"):
         train(config, tmp_path / "run", progress=False)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_folder_in_use_stops_every_process(tmp_path):
+    """Process 0 cannot take a folder in use: every process stops with an error (none waits for
+    it at a barrier) and the folder is left alone."""
+    out = tmp_path / "run"
+    out.mkdir()
+    held = lock_output_folder(out)  # as a running process holds it
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+               "-m", "toposeg.cli", "train", "--out", str(out), *FLAGS]
+    done = subprocess.run(command, check=False, env=environment(), capture_output=True, text=True, timeout=120)
+    release_output_folder(out, held)
+    assert done.returncode != 0
+    assert "is in use by another training run" in done.stderr
+    assert "process 0 could not take the output folder" in done.stderr
+    assert list(out.iterdir()) == []

@@ -229,13 +229,24 @@ class _Run:
         if state is not None:
             self._restore(state)
         self.lock = None
+        failure = None
         if context.is_main:
-            out.mkdir(parents=True, exist_ok=True)
-            self.lock = lock_output_folder(out)
-            for stale in out.glob(".*.partial"):  # left by a process killed while writing
-                stale.unlink(missing_ok=True)
-            write_text_atomically(out / CONFIG_FILE, config.to_json())
-        context.barrier()
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+                self.lock = lock_output_folder(out)
+                for stale in out.glob(".*.partial"):  # left by a process killed while writing
+                    stale.unlink(missing_ok=True)
+                write_text_atomically(out / CONFIG_FILE, config.to_json())
+            except (OSError, ValueError) as error:
+                failure = error
+                release_output_folder(out, self.lock)
+                self.lock = None
+        # Every process learns whether process 0 took the folder, instead of waiting for it
+        # forever at a barrier.
+        if not context.broadcast_flag(failure is None):
+            if failure is not None:
+                raise failure
+            raise ValueError(f"process 0 could not take the output folder {out}: see its error")
 
     def _check_before_training(self, val_samples) -> None:
         """Evaluate the loss on a first batch and the metrics on one sample, so that bad loss
