@@ -143,3 +143,23 @@ def test_hungarian_with_many_noise_dots_near_the_diagonal(seed):
     _check_matching(matching, predicted, target)
     expected = gudhi.hera.wasserstein_distance(predicted, target, order=2, internal_p=2, delta=1e-10)
     assert matching.cost == pytest.approx(expected**2, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_large_problems_are_solved_sparsely_and_stay_optimal(seed, monkeypatch):
+    # Hundreds of dots with partners cheaper than the diagonal: the sparse solver's problem.
+    # Its matching costs what the dense assignment and gudhi's Wasserstein distance say.
+    from toposeg.persistence import matching as module
+
+    rng = np.random.default_rng(seed)
+    predicted, target = _diagram(rng, 300), _diagram(rng, 250)
+    calls = []
+    sparse = module._sparse_assignment
+    monkeypatch.setattr(module, "_sparse_assignment", lambda *a: calls.append(1) or sparse(*a))
+    matching = match_diagrams(predicted, target, method="hungarian")
+    assert calls
+    _check_matching(matching, predicted, target)
+    expected = gudhi.hera.wasserstein_distance(predicted, target, order=2, internal_p=2, delta=1e-10)
+    assert matching.cost == pytest.approx(expected**2, rel=1e-9)
+    monkeypatch.setattr(module, "_SPARSE_FROM", 10**9)  # the dense assignment, same problem
+    assert matching.cost == pytest.approx(match_diagrams(predicted, target).cost, rel=1e-12)

@@ -7,6 +7,8 @@ from typing import Literal
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 __all__ = ["DiagramMatching", "MatchingMethod", "diagonal_projection", "match_diagrams"]
 
@@ -158,22 +160,57 @@ def _corner(predicted: np.ndarray, corner: np.ndarray, k: int) -> tuple[np.ndarr
 
 def _hungarian(predicted: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     pairwise = ((predicted[:, None, :] - target[None, :, :]) ** 2).sum(axis=2)
+    to_diagonal_p, to_diagonal_t = _to_diagonal(predicted), _to_diagonal(target)
     # A pair costing at least as much as sending both dots to the diagonal can be split at no
     # loss, so dots without a cheaper partner go to the diagonal and leave the problem.
-    useful = pairwise < _to_diagonal(predicted)[:, None] + _to_diagonal(target)[None, :]
+    useful = pairwise < to_diagonal_p[:, None] + to_diagonal_t[None, :]
     keep_rows = np.flatnonzero(useful.any(axis=1))
     keep_cols = np.flatnonzero(useful.any(axis=0))
-    n, m = len(keep_rows), len(keep_cols)
-    if n == 0:
+    if len(keep_rows) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    solve = _sparse_assignment if len(keep_rows) + len(keep_cols) >= _SPARSE_FROM else _dense_assignment
+    rows, cols = solve(
+        pairwise[np.ix_(keep_rows, keep_cols)],
+        useful[np.ix_(keep_rows, keep_cols)],
+        to_diagonal_p[keep_rows],
+        to_diagonal_t[keep_cols],
+    )
+    return keep_rows[rows].astype(np.int64), keep_cols[cols].astype(np.int64)
+
+
+# From this many dots (both diagrams, after the filter above) the sparse solver is the faster.
+_SPARSE_FROM = 100
+
+
+def _dense_assignment(pairwise, useful, to_diagonal_p, to_diagonal_t):
+    """The ``(n + m) x (m + n)`` assignment problem: each dot may go to its own diagonal copy,
+    diagonal copies match each other at no cost. Returns the matched ``(rows, cols)``."""
+    n, m = pairwise.shape
     cost = np.full((n + m, m + n), np.inf)
-    cost[:n, :m] = pairwise[np.ix_(keep_rows, keep_cols)]
-    cost[np.arange(n), m + np.arange(n)] = _to_diagonal(predicted[keep_rows])
-    cost[n + np.arange(m), np.arange(m)] = _to_diagonal(target[keep_cols])
+    cost[:n, :m] = pairwise
+    cost[np.arange(n), m + np.arange(n)] = to_diagonal_p
+    cost[n + np.arange(m), np.arange(m)] = to_diagonal_t
     cost[n:, m:] = 0.0
     rows, cols = linear_sum_assignment(cost)
     real = (rows < n) & (cols < m)
-    return keep_rows[rows[real]].astype(np.int64), keep_cols[cols[real]].astype(np.int64)
+    return rows[real], cols[real]
+
+
+def _sparse_assignment(pairwise, useful, to_diagonal_p, to_diagonal_t):
+    """The same problem as a sparse bipartite graph: only useful pairs are edges, and the
+    diagonal copies of a useful pair may match each other, which is all a matching of real
+    pairs needs (:func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`)."""
+    n, m = pairwise.shape
+    i, j = np.nonzero(useful)
+    rows = np.concatenate([i, np.arange(n), n + np.arange(m), n + j])
+    cols = np.concatenate([j, m + np.arange(n), np.arange(m), m + i])
+    weights = np.concatenate([pairwise[i, j], to_diagonal_p, to_diagonal_t, np.zeros(len(i))])
+    # Every perfect matching has n + m edges, so a constant added to all weights changes no
+    # choice; it keeps zero costs from reading as missing edges.
+    graph = csr_matrix((weights + 1.0 + weights.max(), (rows, cols)), shape=(n + m, m + n))
+    left, right = min_weight_full_bipartite_matching(graph)
+    real = (left < n) & (right < m)
+    return left[real], right[real]
 
 
 def _assemble(
