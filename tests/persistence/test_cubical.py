@@ -165,6 +165,25 @@ class TestFrame:
         np.testing.assert_array_equal(result.critical_pixels(0), mapped)
         assert result.essential(0).pixels.tolist() == [-1]
 
+    @pytest.mark.parametrize("connectivity", [1, 3])
+    @pytest.mark.parametrize("superlevel", [True, False])
+    def test_frame_in_3d_equals_padding_by_hand(self, connectivity, superlevel):
+        rng = np.random.default_rng(12 + connectivity)
+        for shape in [(4, 5, 6), (1, 6, 7), (6, 6, 6)]:
+            volume = rng.random(shape)
+            value = 1.0 if superlevel else 0.0
+            framed = np.pad(volume, 1, constant_values=value)
+            options = dict(superlevel=superlevel, connectivity=connectivity)
+            result = cubical_persistence(volume, frame=value, **options)
+            reference = cubical_persistence(framed, **options)
+            for d in range(3):
+                np.testing.assert_array_equal(result.diagram(d), reference.diagram(d))
+                coords = np.unravel_index(reference.critical_pixels(d), framed.shape)
+                in_frame = np.any([(c == 0) | (c == s + 1) for c, s in zip(coords, shape)], axis=0)
+                clipped = tuple(np.clip(c - 1, 0, s - 1) for c, s in zip(coords, shape))
+                inner = np.ravel_multi_index(clipped, shape)
+                np.testing.assert_array_equal(result.critical_pixels(d), np.where(in_frame, -1, inner))
+
     def test_component_touching_nothing_becomes_a_finite_pair(self):
         blob = np.zeros((7, 7))
         blob[2:5, 2:5] = 0.8
