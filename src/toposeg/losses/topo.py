@@ -72,9 +72,10 @@ def topo_loss(
         Compute the homology of each patch relative to its border (Sec. 2.3): a frame of
         value 1 is put around it, so that a structure crossing the patch closes a loop with
         the border. Applies to ``patch="whole"`` too.
-    matching : {"auto", "corner", "hungarian"}
+    matching : {"auto", "corner", "hungarian", "rank"}
         Diagram matching; ``"auto"`` uses the O(n log n) corner matching for binary targets
-        and the Hungarian algorithm otherwise (see :func:`toposeg.persistence.match_diagrams`).
+        and the Hungarian algorithm otherwise (see :func:`toposeg.persistence.match_diagrams`);
+        ``"rank"`` pairs dots by rank of lifetime, seed 004's Eq. 2 (not optimal).
     connectivity : {1, ndim}
         Foreground connectivity of the superlevel sets, as in SciPy (1: 4/6-connected).
     generator : torch.Generator or numpy.random.Generator, optional
@@ -143,7 +144,7 @@ def topo_loss(
     if not isinstance(frame, (bool, np.bool_)):
         raise TypeError(f"frame must be True or False, got {frame!r}")
     if matching not in get_args(MatchingMethod):
-        raise ValueError(f"matching must be 'auto', 'corner' or 'hungarian', got {matching!r}")
+        raise ValueError(f"matching must be one of {', '.join(get_args(MatchingMethod))}, got {matching!r}")
     batch, channels, *spatial = prob.shape
     size = check_patch_size(patch_size, tuple(spatial), _DEFAULT_PATCH[ndim])
     layout = patch_layout(

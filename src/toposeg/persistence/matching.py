@@ -12,7 +12,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 __all__ = ["DiagramMatching", "MatchingMethod", "diagonal_projection", "match_diagrams"]
 
-MatchingMethod = Literal["auto", "corner", "hungarian"]
+MatchingMethod = Literal["auto", "corner", "hungarian", "rank"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,8 +68,10 @@ def match_diagrams(
     ----------
     predicted, target : (n, 2) and (m, 2) array_like of float
         Finite ``(birth, death)`` dots of one homology dimension.
-    method : {"auto", "corner", "hungarian"}
-        ``"corner"`` needs all target dots at one point (the diagram of a binary target, where
+    method : {"auto", "corner", "hungarian", "rank"}
+        ``"rank"`` pairs the dots by rank of lifetime (seed 004, Eq. 2: the ``i``-th longest
+        predicted dot with the ``i``-th longest target dot, the rest to the diagonal), which
+        is not optimal in general. ``"corner"`` needs all target dots at one point (the diagram of a binary target, where
         every class lives from 1 to 0) and runs in O(n log n); ``"hungarian"`` solves the
         general assignment problem (for soft targets or distance maps) with
         :func:`scipy.optimize.linear_sum_assignment`; ``"auto"`` picks ``"corner"`` when it
@@ -118,12 +120,14 @@ def match_diagrams(
     """
     predicted = _check_diagram(predicted, "predicted")
     target = _check_diagram(target, "target")
-    if method not in ("auto", "corner", "hungarian"):
-        raise ValueError(f"method must be 'auto', 'corner' or 'hungarian', got {method!r}")
+    if method not in ("auto", "corner", "hungarian", "rank"):
+        raise ValueError(f"method must be 'auto', 'corner', 'hungarian' or 'rank', got {method!r}")
     one_point = len(target) == 0 or bool(np.all(target == target[0]))
     if method == "corner" and not one_point:
         raise ValueError("method='corner' needs all target dots at one point (a binary target)")
-    if len(target) == 0 or len(predicted) == 0:
+    if method == "rank":
+        chosen = _by_rank(predicted, target)
+    elif len(target) == 0 or len(predicted) == 0:
         chosen = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     elif method == "hungarian" or not one_point:
         chosen = _hungarian(predicted, target)
@@ -156,6 +160,15 @@ def _corner(predicted: np.ndarray, corner: np.ndarray, k: int) -> tuple[np.ndarr
     order = np.argsort(gain, kind="stable")[:k]
     rows = order[gain[order] < 0]
     return rows.astype(np.int64), np.arange(len(rows), dtype=np.int64)
+
+
+def _by_rank(predicted: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ``i``-th longest-lived predicted dot with the ``i``-th longest-lived target dot
+    (ties by index)."""
+    rows = np.argsort(-np.abs(predicted[:, 0] - predicted[:, 1]), kind="stable")
+    cols = np.argsort(-np.abs(target[:, 0] - target[:, 1]), kind="stable")
+    k = min(len(rows), len(cols))
+    return rows[:k].astype(np.int64), cols[:k].astype(np.int64)
 
 
 def _hungarian(predicted: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
