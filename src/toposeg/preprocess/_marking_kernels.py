@@ -19,15 +19,21 @@ def _find(parent, x):
 
 
 @inline_kernel
-def _neighbour(p, k, offsets, shape):
-    """Flat index of the ``k``-th neighbour of ``p`` in a ``(D, H, W)`` grid, or -1 outside."""
+def _neighbours(p, offsets, shape, out):
+    """Write the flat indices of the neighbours of ``p`` in a ``(D, H, W)`` grid into ``out``
+    (-1 outside the grid)."""
     hw = shape[1] * shape[2]
-    z = p // hw + offsets[k, 0]
-    y = (p % hw) // shape[2] + offsets[k, 1]
-    x = p % shape[2] + offsets[k, 2]
-    if z < 0 or z >= shape[0] or y < 0 or y >= shape[1] or x < 0 or x >= shape[2]:
-        return -1
-    return (z * shape[1] + y) * shape[2] + x
+    z0 = p // hw
+    y0 = (p - z0 * hw) // shape[2]
+    x0 = p - z0 * hw - y0 * shape[2]
+    for k in range(offsets.shape[0]):
+        z = z0 + offsets[k, 0]
+        y = y0 + offsets[k, 1]
+        x = x0 + offsets[k, 2]
+        if z < 0 or z >= shape[0] or y < 0 or y >= shape[1] or x < 0 or x >= shape[2]:
+            out[k] = -1
+        else:
+            out[k] = (z * shape[1] + y) * shape[2] + x
 
 
 @kernel
@@ -45,8 +51,10 @@ def cut_positions(order, births, deaths, marked_death, offsets, shape):
     for t in range(n):
         position[order[t]] = t
     parent = np.full(n, -1, dtype=np.int64)
+    size = np.zeros(n, dtype=np.int64)
     earliest = np.full(n, _NEVER, dtype=np.int64)  # per root: earliest marked death pixel
     cut = np.empty(births.size, dtype=np.int64)
+    near = np.empty(offsets.shape[0], dtype=np.int64)
     j = 0
     for t in range(n):
         p = order[t]
@@ -54,16 +62,21 @@ def cut_positions(order, births, deaths, marked_death, offsets, shape):
             cut[j] = min(t, earliest[_find(parent, births[j])])
             j += 1
         parent[p] = p
+        size[p] = 1
         earliest[p] = t if marked_death[p] else _NEVER
-        for k in range(offsets.shape[0]):
-            q = _neighbour(p, k, offsets, shape)
+        root = p
+        _neighbours(p, offsets, shape, near)
+        for k in range(near.size):
+            q = near[k]
             if q < 0 or parent[q] < 0:
                 continue
-            a = _find(parent, p)
             b = _find(parent, q)
-            if a != b:
-                parent[b] = a
-                earliest[a] = min(earliest[a], earliest[b])
+            if b != root:
+                if size[b] > size[root]:
+                    b, root = root, b
+                parent[b] = root
+                size[root] += size[b]
+                earliest[root] = min(earliest[root], earliest[b])
     return cut
 
 
@@ -74,8 +87,10 @@ def object_labels(order, births, cut, offsets, shape):
     stop growing; a component that touches a frozen one is dead (its pixels stay 0)."""
     n = order.size
     parent = np.full(n, -1, dtype=np.int64)
+    size = np.zeros(n, dtype=np.int64)
     state = np.zeros(n, dtype=np.int64)  # per root: 0 open, k + 1 frozen object, -1 dead
     by_cut = np.argsort(cut, kind="mergesort")
+    near = np.empty(offsets.shape[0], dtype=np.int64)
     j = 0
     for t in range(n):
         while j < by_cut.size and cut[by_cut[j]] == t:
@@ -83,26 +98,32 @@ def object_labels(order, births, cut, offsets, shape):
             j += 1
         p = order[t]
         parent[p] = p
+        _neighbours(p, offsets, shape, near)
         blocked = False
-        for k in range(offsets.shape[0]):
-            q = _neighbour(p, k, offsets, shape)
-            if q >= 0 and parent[q] >= 0 and state[_find(parent, q)] != 0:
-                blocked = True
-                break
+        for k in range(near.size):
+            q = near[k]
+            if q >= 0 and parent[q] >= 0:
+                near[k] = _find(parent, q)  # from here on, the neighbour's root
+                if state[near[k]] != 0:
+                    blocked = True
+            else:
+                near[k] = -1
+        size[p] = 1
         if blocked:
             state[p] = -1
-        for k in range(offsets.shape[0]):
-            q = _neighbour(p, k, offsets, shape)
-            if q < 0 or parent[q] < 0:
+        root = p
+        for k in range(near.size):
+            b = near[k]
+            if b < 0:
                 continue
-            b = _find(parent, q)
             if blocked:
                 if state[b] == 0:
                     state[b] = -1
-            else:
-                a = _find(parent, p)
-                if a != b:
-                    parent[b] = a
+            elif parent[b] == b and b != root:  # open: union by size
+                if size[b] > size[root]:
+                    b, root = root, b
+                parent[b] = root
+                size[root] += size[b]
     labels = np.zeros(n, dtype=np.int32)
     for x in range(n):
         s = state[_find(parent, x)]

@@ -38,8 +38,6 @@ class PreprocessOptions:
         Lifetime threshold; ``None`` cuts at the largest lifetime gap.
     connectivity : int
         1 or ``ndim`` (SciPy's convention); ``ndim`` is only checked against the image.
-    neighbours : int
-        Outline pixels averaged for each background pixel.
     power : float
         Inverse-distance weighting exponent.
 
@@ -55,12 +53,11 @@ class PreprocessOptions:
     border: int = 2
     threshold: float | None = None
     connectivity: int = 1
-    neighbours: int = 8
-    power: float = 2.0
+    power: float = 3.0
 
     def __post_init__(self) -> None:
         check_objects(self.objects)
-        for name, minimum in (("smoothing", 1), ("border", 0), ("neighbours", 1), ("connectivity", 1)):
+        for name, minimum in (("smoothing", 1), ("border", 0), ("connectivity", 1)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
                 raise ValueError(f"preprocess option {name} must be an integer >= {minimum}, got {value!r}")
@@ -214,5 +211,5 @@ def topological_preprocess(
         )
     labels = mark_objects(modified, persistence, threshold=threshold, objects=options.objects,
                           connectivity=connectivity)
-    processed = interpolate_background(modified, labels, neighbours=options.neighbours, power=options.power)
+    processed = interpolate_background(modified, labels, power=options.power)
     return TopologicalPreprocessing(processed, modified, labels, float(threshold), count, persistence, options)
