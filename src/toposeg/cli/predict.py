@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
     from toposeg.data import normalise_image, read_image
     from toposeg.train import load_checkpoint, model_from_checkpoint, predict_likelihood
+    from toposeg.train.preprocessing import preprocess_image
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)
@@ -99,7 +100,10 @@ def run(args: argparse.Namespace) -> int:
                        blend=args.blend)  # bad window, overlap: an error now
     args.out.mkdir(parents=True, exist_ok=True)
     for path in tqdm(files, desc="predict", unit="image", file=sys.stderr, disable=True if args.no_progress else None):
-        likelihood = predict_likelihood(model, normalise_image(images.pop(path), config.normalise),
+        image = images.pop(path)
+        if config.preprocess is not None:  # as the network's training inputs were
+            image = preprocess_image(image, config.preprocess)
+        likelihood = predict_likelihood(model, normalise_image(image, config.normalise),
                                         window=window, overlap=args.overlap, blend=args.blend)
         mask = ((likelihood >= threshold) * 255).astype(np.uint8)
         _write(args.out / f"{path.stem}_likelihood.{args.format}", likelihood)

@@ -52,6 +52,7 @@ _HELP = {
     "threads": "torch threads per process",
     "checkpoint_every": "also write last.pt every N steps (0: each epoch)",
     "init_from": "checkpoint whose weights start the run (fine-tuning)",
+    "preprocess": "topological preprocessing of every input (seed 004), e.g. 'objects=bright,smoothing=3' or 'default'",
 }
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from toposeg.data.registry import DATASETS
+from toposeg.preprocess import PreprocessOptions
 
 __all__ = ["TrainConfig", "load_config"]
 
@@ -103,6 +104,10 @@ class TrainConfig:
         Also write ``last.pt`` every this many steps (0: at the end of each epoch only).
     init_from : str, optional
         A checkpoint whose weights start the run (fine-tuning from a pretrained network).
+    preprocess : str, optional
+        Topological preprocessing of every input (seed 004), as ``"key=value,..."`` options
+        of :class:`toposeg.preprocess.PreprocessOptions` (``"default"`` for the defaults);
+        ``None``: none. Stored in full, so that ``toposeg predict`` processes its inputs alike.
     """
 
     dataset: str = "membranes"
@@ -138,6 +143,7 @@ class TrainConfig:
     threads: int | None = None
     checkpoint_every: int = 0
     init_from: str | None = None
+    preprocess: str | None = None
 
     def __post_init__(self) -> None:
         def put(name: str, value: object) -> None:
@@ -169,6 +175,8 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None:
                 put(name, str(value))
+        if self.preprocess is not None:
+            put("preprocess", PreprocessOptions.from_text(self.preprocess).to_text())
         if self.dataset not in DATASETS:
             raise ValueError(f"unknown dataset {self.dataset!r}; choose from {', '.join(DATASETS)}")
         if (self.dataset == "folder") != (self.root is not None):

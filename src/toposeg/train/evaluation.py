@@ -12,18 +12,23 @@ from torch import nn
 from toposeg.data import Sample, get_dataset, normalise_image
 from toposeg.metrics import MetricAccumulator
 from toposeg.train.config import TrainConfig
+from toposeg.train.preprocessing import preprocess_samples
 from toposeg.train.sliding_window import predict_likelihood
 
 __all__ = ["evaluate_checkpoint", "load_split", "predict_samples", "score_samples"]
 
 
 def load_split(config: TrainConfig, split: str, *, count: int | None = None) -> Sequence[Sample]:
-    """The samples of one split of the config's dataset (``count`` overrides the config's)."""
+    """The samples of one split of the config's dataset (``count`` overrides the config's),
+    topologically preprocessed if the config says so."""
     if config.dataset == "folder":
-        return get_dataset("folder", root=config.root, split=split)
-    if count is None:
-        count = config.train_count if split == "train" else config.val_count if split == "val" else None
-    return get_dataset(config.dataset, split=split, count=count, shape=config.sample_shape, seed=config.data_seed)
+        samples = get_dataset("folder", root=config.root, split=split)
+    else:
+        if count is None:
+            count = config.train_count if split == "train" else config.val_count if split == "val" else None
+        samples = get_dataset(config.dataset, split=split, count=count, shape=config.sample_shape,
+                              seed=config.data_seed)
+    return preprocess_samples(samples, config.preprocess)
 
 
 def predict_samples(
