@@ -10,6 +10,7 @@ the options, so a second run or a second fold reads them back.
 from __future__ import annotations
 
 import hashlib
+
 import numpy as np
 
 from toposeg.data import Sample, SampleSet, cache_dir
