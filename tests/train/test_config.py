@@ -17,6 +17,7 @@ CHANGED = TrainConfig(
     steps_per_epoch=11, batch_size=6, optimizer="sgd", lr=0.05, weight_decay=1e-4, scheduler="cosine",
     val_metrics=("dice", "betti_error"), metric_options={"patch_size": 32}, best_metric="betti_error_1",
     best_mode="min", threshold=0.4, seed=9, threads=1, checkpoint_every=5, init_from="runs/a/last.pt",
+    preprocess="objects=bright",
 )
 
 
