@@ -7,21 +7,29 @@ Skips with a message when chromium or Playwright is missing (``.ci/run`` install
 
 from __future__ import annotations
 
+import argparse
 import json
+import multiprocessing
 import os
-import shutil
 import signal
 import socket
-import subprocess
 import sys
 import time
-from pathlib import Path
+import urllib.request
 
 import numpy as np
 import pytest
 
+from toposeg.cli import proofread as proofread_cli
 from toposeg.data import curvilinear_likelihood
-from toposeg.proofread import ActionLog, ProofreadingInputs, ProofreadingServer, replay, uncertainty_colour
+from toposeg.proofread import (
+    ActionLog,
+    ProofreadingInputs,
+    ProofreadingServer,
+    ProofreadingSession,
+    replay,
+    uncertainty_colour,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -183,12 +191,26 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def _serve(args, port):
+    parser = argparse.ArgumentParser()
+    proofread_cli.add_arguments(parser)
+    sys.exit(proofread_cli.run(parser.parse_args([*args, "--port", str(port)])))
+
+
 def _start_cli(args, port):
-    process = subprocess.Popen([sys.executable, "-m", "toposeg.cli", "proofread", *args, "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    line = process.stdout.readline()
-    assert "http://127.0.0.1:" in line, line + process.stdout.read()
-    return process
+    """``toposeg proofread`` in a forked process (which inherits the compiled kernels)."""
+    process = multiprocessing.get_context("fork").Process(target=_serve, args=(args, port), daemon=True)
+    process.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/state", timeout=5) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("toposeg proofread did not start")
 
 
 def test_killed_server_restarted_loses_nothing_saved_and_volumes_go_slice_by_slice(tmp_path, browser):
@@ -197,6 +219,8 @@ def test_killed_server_restarted_loses_nothing_saved_and_volumes_go_slice_by_sli
     np.save(tmp_path / "likelihood.npy", f)
     args = [str(tmp_path / "image.npy"), "--likelihood", str(tmp_path / "likelihood.npy"),
             "--session", str(tmp_path / "session"), "--mask-format", "npy"]
+    # load the compiled kernels here, so that the forked servers inherit them
+    ProofreadingSession(ProofreadingInputs(f[0], f[0].astype(np.float64))).slice_data(0)
     port = _free_port()
     process = _start_cli(args, port)
     try:
@@ -208,8 +232,8 @@ def test_killed_server_restarted_loses_nothing_saved_and_volumes_go_slice_by_sli
         page.press("a")
         decided = page.state("summary.decision")
     finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        os.kill(process.pid, signal.SIGKILL)
+        process.join()
     process = _start_cli(args, port)
     try:
         page.open(page.page.url)
@@ -221,8 +245,8 @@ def test_killed_server_restarted_loses_nothing_saved_and_volumes_go_slice_by_sli
         page.page.wait_for_function("document.getElementById('status').textContent.startsWith('saved')")
         assert page.errors == []
     finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        os.kill(process.pid, signal.SIGKILL)
+        process.join()
     inputs = ProofreadingInputs(1 - f, f.astype(np.float64))
     saved = np.load(tmp_path / "session" / "mask.npy")
     np.testing.assert_array_equal(saved, replay(inputs, tmp_path / "session" / "actions.json"))
