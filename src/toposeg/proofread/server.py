@@ -7,8 +7,9 @@ the actions. Routes:
 * ``GET /api/state?slice=s``: probabilities, uncertainties, decisions and the queue of a slice.
 * ``GET /api/branches?slice=s``: the pixels of the slice's branches.
 * ``GET /api/image.png``, ``/api/likelihood.png``, ``/api/mask.png`` (``?slice=s``): the layers.
-* ``POST /api/action`` (an action as JSON) and ``POST /api/save``: change the state; the
-  answer is the slice's new state, or ``400`` with ``{"error": ...}`` and nothing changed.
+* ``POST /api/action`` (an action as JSON): the answer is what changed (decisions, the head
+  of the queue, the packed mask; :meth:`ProofreadingSession.change`), or ``400`` with
+  ``{"error": ...}`` and nothing changed. ``POST /api/save`` writes the corrected mask.
 """
 
 from __future__ import annotations
@@ -164,8 +165,13 @@ class _Handler(BaseHTTPRequestHandler):
                 except (json.JSONDecodeError, UnicodeDecodeError) as error:
                     raise ActionError(f"the request is not valid JSON: {error}") from None
                 with app.lock:
+                    before = app.log.session.decisions()
                     index = app.log.apply(action)
-                    return self._json(200, app.log.session.summary(index))
+                    session = app.log.session
+                    previous = before.get(index)
+                    if previous is None:
+                        previous = session.decision(index)
+                    return self._json(200, session.change(index, previous))
             if url.path == "/api/save":
                 with app.lock:
                     path = app.log.save_mask(app.mask_path)

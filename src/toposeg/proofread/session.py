@@ -13,6 +13,7 @@ when accepted, excluded when rejected, and otherwise included iff its probabilit
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -306,7 +307,7 @@ class ProofreadingSession:
                 self._do(self.actions[i])
 
     def summary(self, index: int) -> dict[str, Any]:
-        """What the web page needs about slice ``index`` (JSON-ready)."""
+        """Everything the web page needs about slice ``index`` (JSON-ready)."""
         data = self.slice_data(index)
         return {
             "slice": index,
@@ -316,11 +317,30 @@ class ProofreadingSession:
             "uncertainty": np.round(data.uncertainty, 6).tolist(),
             "persistence": np.round(data.branches.persistence, 6).tolist(),
             "decision": self._decision[index].tolist(),
-            "included": self.included(index).astype(int).tolist(),
             "queue": self.queue(index).tolist(),
             "actions": len(self.actions),
             "can_undo": bool(self._effective),
         }
+
+    def change(self, index: int, before: np.ndarray, *, head: int = 200) -> dict[str, Any]:
+        """What an action changed in slice ``index`` (JSON-ready): the branches whose decision
+        differs from ``before``, the head of the queue, and the packed corrected mask
+        (``numpy.packbits`` of the flat mask, base64)."""
+        decision = self._decision[index]
+        changed = np.flatnonzero(decision != before)
+        mask = np.packbits(self.mask(index).ravel())
+        return {
+            "slice": index,
+            "changed": [[int(b), int(decision[b])] for b in changed],
+            "queue": self.queue(index)[:head].tolist(),
+            "actions": len(self.actions),
+            "can_undo": bool(self._effective),
+            "mask": base64.b64encode(mask.tobytes()).decode(),
+        }
+
+    def decisions(self) -> dict[int, np.ndarray]:
+        """A copy of the decisions of every slice opened so far."""
+        return {index: decision.copy() for index, decision in self._decision.items()}
 
     def branch_pixels(self, index: int) -> dict[str, list[int]]:
         """Flat pixel indices of each branch of slice ``index`` and the offsets between them."""

@@ -47,6 +47,14 @@ async function decode(blob) {
   return grey;
 }
 
+function unpackMask(text) {
+  // numpy.packbits of the flat mask (most significant bit first), base64
+  const bytes = atob(text);
+  const mask = new Uint8Array(S.shape[0] * S.shape[1]);
+  for (let i = 0; i < mask.length; i++) mask[i] = (bytes.charCodeAt(i >> 3) >> (7 - (i & 7))) & 1 ? 255 : 0;
+  return mask;
+}
+
 async function loadSlice(index) {
   const q = "?slice=" + index;
   const [summary, branches, image, likelihood, mask] = await Promise.all([
@@ -75,23 +83,24 @@ function branchColour(b) {
   return uncertaintyColour(S.summary.uncertainty[b]);
 }
 
+function packed(c) {
+  // one RGBA pixel as a little-endian 32-bit word (alpha 255)
+  return (255 << 24 | c[2] << 16 | c[1] << 8 | c[0]) >>> 0;
+}
+
 function render() {
   const [h, w] = S.shape;
   const out = nctx.createImageData(w, h);
-  const data = out.data, base = S.layers[S.layer], mask = S.mask;
+  const words = new Uint32Array(out.data.buffer), base = S.layers[S.layer], mask = S.mask;
   for (let i = 0; i < w * h; i++) {
-    let r = base[i], g = base[i], b = base[i];
-    if (mask[i]) {
-      r = Math.round(0.5 * r + 0.5 * MASK[0]); g = Math.round(0.5 * g + 0.5 * MASK[1]); b = Math.round(0.5 * b + 0.5 * MASK[2]);
-    }
-    data[4 * i] = r; data[4 * i + 1] = g; data[4 * i + 2] = b; data[4 * i + 3] = 255;
+    const v = base[i];
+    words[i] = mask[i]
+      ? packed([(v + MASK[0] + 1) >> 1, (v + MASK[1] + 1) >> 1, (v + MASK[2] + 1) >> 1])
+      : (255 << 24 | v << 16 | v << 8 | v) >>> 0;
   }
   for (let br = 0; br + 1 < S.offsets.length; br++) {
-    const c = branchColour(br);
-    for (let k = S.offsets[br]; k < S.offsets[br + 1]; k++) {
-      const i = S.pixels[k];
-      data[4 * i] = c[0]; data[4 * i + 1] = c[1]; data[4 * i + 2] = c[2];
-    }
+    const c = packed(branchColour(br));
+    for (let k = S.offsets[br]; k < S.offsets[br + 1]; k++) words[S.pixels[k]] = c;
   }
   nctx.putImageData(out, 0, 0);
   ctx.imageSmoothingEnabled = false;
@@ -138,9 +147,14 @@ async function send(action) {
   S.busy = true;
   const start = performance.now();
   try {
-    S.summary = await api("/api/action?slice=" + S.slice, {
+    const change = await api("/api/action?slice=" + S.slice, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(action) });
-    S.mask = await decode(await api("/api/mask.png?slice=" + S.slice));
+    if (change.slice !== S.slice) await loadSlice(change.slice);
+    for (const [b, d] of change.changed) S.summary.decision[b] = d;
+    S.summary.queue = change.queue;
+    S.summary.actions = change.actions;
+    S.summary.can_undo = change.can_undo;
+    S.mask = unpackMask(change.mask);
     if (S.current < 0 || S.summary.decision[S.current] >= 0)
       S.current = S.summary.queue.length ? S.summary.queue[0] : -1;
     status("", false);
