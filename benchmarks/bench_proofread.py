@@ -39,6 +39,41 @@ def http_round_trip(url: str, action: dict) -> float:
     return 1000 * (time.perf_counter() - start)
 
 
+def screenshots(browser, folder: Path) -> None:
+    """The page on a 256x256 vessel tree (the image smoothed as the likelihood), after a few
+    decisions and a brush stroke."""
+    from scipy import ndimage
+
+    from toposeg.data import vessel_tree_2d
+
+    image = vessel_tree_2d((256, 256), seed=2).image.astype(np.float64)
+    likelihood = np.clip(ndimage.gaussian_filter(image, 1.0), 0, 1)
+    log = ActionLog(ProofreadingInputs(image, likelihood, eps_median=0.08), Path(tempfile.mkdtemp()) / "a.json")
+    server = ProofreadingServer(log, Path(tempfile.mkdtemp()) / "mask.npy")
+    server.start()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(server.url)
+    page.wait_for_function("window.toposeg && window.toposeg.state.ready")
+    for key in "rarrn":
+        page.keyboard.press(key)
+        page.wait_for_function("!window.toposeg.state.busy")
+    box = page.locator("#view").bounding_box()
+    page.keyboard.press("b")
+    page.mouse.move(box["x"] + 60, box["y"] + 60)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 140, box["y"] + 90, steps=10)
+    page.mouse.up()
+    page.wait_for_function("!window.toposeg.state.busy")
+    page.keyboard.press("Escape")
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / "proofread_page.png"))
+    page.keyboard.press("l")
+    page.keyboard.press("h")
+    page.screenshot(path=str(folder / "proofread_likelihood_all.png"))
+    page.close()
+    server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--actions", type=int, default=30)
@@ -64,13 +99,7 @@ def main() -> None:
             page.wait_for_function("!window.toposeg.state.busy")
             times.append(page.evaluate("window.toposeg.state.lastRoundTrip"))
         if args.screenshots:
-            args.screenshots.mkdir(parents=True, exist_ok=True)
-            for key in "rrara":
-                page.keyboard.press(key)
-                page.wait_for_function("!window.toposeg.state.busy")
-            page.screenshot(path=str(args.screenshots / "proofread_page.png"))
-            page.keyboard.press("l")
-            page.screenshot(path=str(args.screenshots / "proofread_likelihood.png"))
+            screenshots(browser, args.screenshots)
         browser.close()
     http = []
     queue = log.session.queue(0)

@@ -45,6 +45,8 @@ def test_mask_is_the_structural_segmentation_of_the_included_branches_then_the_b
     included[queue[5:12]] = True
     samples = StructureSamples(eps=np.zeros(1), kept=included[None], branches=branches)
     expected = structural_segmentation(inputs.likelihood >= 0.5, samples)[0]
+    for b in queue[5:12]:  # accepted branches are drawn in
+        expected.ravel()[branches.branch(int(b))] = True
     np.testing.assert_array_equal(session.mask(0), expected)
     session.apply({"type": "brush", "slice": 0, "points": [[10, 10], [10, 11]], "radius": 2, "value": 1})
     session.apply({"type": "brush", "slice": 0, "points": [[30, 30]], "radius": 0, "value": 0})

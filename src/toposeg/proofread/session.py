@@ -5,10 +5,10 @@ log (:class:`toposeg.proofread.ActionLog`) reproduces it exactly. A 3D volume is
 slice by slice: each slice has its own branches (of the 2D likelihood slice).
 
 The corrected mask of a slice is the structural segmentation of the included branches (the
-components of ``likelihood >= threshold`` they touch, and the branches themselves; thesis
-Fig. 7.5), overwritten by the brush where it painted (1) or erased (0). A branch is included
-when accepted, excluded when rejected, and otherwise included iff its probability is >= 0.5
-(the median structure).
+components of ``likelihood >= threshold`` they touch; thesis Fig. 7.5) plus the pixels of the
+accepted branches (a confirmed connection through a gap), overwritten by the brush where it
+painted (1) or erased (0). A branch is included when accepted, excluded when rejected, and
+otherwise included iff its probability is >= 0.5 (the median structure).
 """
 
 from __future__ import annotations
@@ -132,11 +132,11 @@ class _Slice:
         self.pair_component, self.pair_branch = pairs
         self.branch_pixels = np.flatnonzero(ids >= 0)
 
-    def structural_mask(self, included: np.ndarray) -> np.ndarray:
+    def structural_mask(self, included: np.ndarray, accepted: np.ndarray) -> np.ndarray:
         keep = np.zeros(self.components + 1, dtype=bool)
         keep[self.pair_component[included[self.pair_branch]]] = True
         mask = keep[self.labels]
-        mask[self.branch_pixels] |= included[self.ids[self.branch_pixels]]
+        mask[self.branch_pixels] |= accepted[self.ids[self.branch_pixels]]
         return mask
 
 
@@ -214,7 +214,8 @@ class ProofreadingSession:
         """The corrected mask of slice ``index``, ``(M, N)`` bool."""
         data = self.slice_data(index)
         brush = self._brush[index]
-        mask = np.where(brush >= 0, brush == 1, data.structural_mask(self.included(index)))
+        structural = data.structural_mask(self.included(index), self._decision[index] == ACCEPTED)
+        mask = np.where(brush >= 0, brush == 1, structural)
         return mask.reshape(self.inputs.slice_shape)
 
     def corrected_mask(self) -> np.ndarray:

@@ -113,10 +113,11 @@ def simulate_proofreading(
     """Proofread the median structure of ``probability`` in a given order.
 
     The starting mask is the structural segmentation of the branches with ``q >= 0.5`` (the
-    components of ``likelihood >= threshold`` they touch, and the branches). Each inspection
-    looks at one branch; a branch is wrong when it is kept but less than half of it is
-    confirmed (``confirmed < 0.5``), or dropped although at least half is; the annotator
-    flips wrong branches. After each of ``steps`` evenly spaced inspection counts up to
+    components of ``likelihood >= threshold`` they touch). Each inspection looks at one
+    branch; a branch is wrong when it is kept but less than half of it is confirmed
+    (``confirmed < 0.5``), or dropped although at least half is. The annotator rejects a
+    branch that is not confirmed and accepts one that is, which draws its pixels into the
+    mask (as :class:`toposeg.proofread.ProofreadingSession` does). After each of ``steps`` evenly spaced inspection counts up to
     ``budget`` (default: every branch) the mask is scored against ``target``.
 
     Parameters
@@ -158,11 +159,11 @@ def simulate_proofreading(
     pairs = np.unique(np.stack([labels[touching], ids[touching]]), axis=1)
     on = np.flatnonzero(ids >= 0)
 
-    def mask_of(kept: np.ndarray) -> np.ndarray:
+    def mask_of(kept: np.ndarray, accepted: np.ndarray) -> np.ndarray:
         keep = np.zeros(count + 1, dtype=bool)
         keep[pairs[0][kept[pairs[1]]]] = True
         mask = keep[labels]
-        mask[on] |= kept[ids[on]]
+        mask[on] |= accepted[ids[on]]
         return mask.reshape(likelihood.shape)
 
     scores = []
@@ -170,7 +171,9 @@ def simulate_proofreading(
         kept = included.copy()
         inspected = ranking[:k]
         kept[inspected] = truth[inspected]
-        mask = mask_of(kept)
+        accepted = np.zeros(n, dtype=bool)
+        accepted[inspected] = truth[inspected]
+        mask = mask_of(kept, accepted)
         beta = betti_error(mask, target, protocol="global")
         scores.append((voi(mask, target).total, adapted_rand(mask, target).f_score,
                        float(sum(beta.per_dimension)),

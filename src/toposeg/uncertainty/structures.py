@@ -181,9 +181,12 @@ def structural_segmentation(
 ) -> np.ndarray:
     """The segmentation each sampled structure confirms, ``(K, *shape)`` bool.
 
-    Thesis section 7.2.2: the components of the thresholded likelihood ``foreground`` that a
-    sampled structure touches are kept, together with the structure itself (which restores
-    the weak connections that the threshold broke).
+    Thesis section 7.2.2 (Fig. 7.5): the sampled structure is overlaid on the thresholded
+    likelihood ``foreground`` and the connected components it touches are kept. The
+    structure's own pixels are not added: S1 joins the maxima of persistence ``>= eps``
+    through the background by the ridges of their saddles, so adding it would draw those
+    ridges into the mask (a proofreader adds the branches she accepts instead, see
+    :class:`toposeg.proofread.ProofreadingSession`).
 
     Parameters
     ----------
@@ -205,18 +208,14 @@ def structural_segmentation(
     labels, count = ndimage.label(foreground, structure)
     labels = labels.ravel()
     ids = branch_ids(samples.branches).ravel()
-    on = ids >= 0
     # the (component, branch) pairs where a branch touches a component
-    touching = on & (labels > 0)
+    touching = (ids >= 0) & (labels > 0)
     pairs = np.unique(np.stack([labels[touching], ids[touching]]), axis=1)
     out = np.empty((len(samples), labels.size), dtype=bool)
-    branch_pixels = np.flatnonzero(on)
     for k in range(len(samples)):
         keep_component = np.zeros(count + 1, dtype=bool)
         keep_component[pairs[0][samples.kept[k, pairs[1]]]] = True
-        row = keep_component[labels]
-        row[branch_pixels] |= samples.kept[k, ids[branch_pixels]]
-        out[k] = row
+        out[k] = keep_component[labels]
     return out.reshape(len(samples), *foreground.shape)
 
 

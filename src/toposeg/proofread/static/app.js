@@ -14,8 +14,10 @@ const S = {
   slice: 0, slices: 1, shape: [1, 1], zoom: 1, summary: null,
   offsets: null, pixels: null, ids: null,
   layers: {}, mask: null, current: -1, mode: "review", layer: "image",
-  stroke: null, busy: false, lastRoundTrip: null, ready: false,
+  stroke: null, busy: false, lastRoundTrip: null, ready: false, showAll: false,
 };
+// undecided branches that almost no structure keeps are hidden unless "all branches" is on
+const HIDDEN_BELOW = 0.025;
 const view = document.getElementById("view");
 const ctx = view.getContext("2d");
 const native = document.createElement("canvas");
@@ -75,6 +77,10 @@ async function loadSlice(index) {
   render();
 }
 
+function shown(b) {
+  return S.showAll || b === S.current || S.summary.decision[b] >= 0 || S.summary.probability[b] >= HIDDEN_BELOW;
+}
+
 function branchColour(b) {
   if (b === S.current) return CURRENT;
   const d = S.summary.decision[b];
@@ -99,6 +105,7 @@ function render() {
       : (255 << 24 | v << 16 | v << 8 | v) >>> 0;
   }
   for (let br = 0; br + 1 < S.offsets.length; br++) {
+    if (!shown(br)) continue;
     const c = packed(branchColour(br));
     for (let k = S.offsets[br]; k < S.offsets[br + 1]; k++) words[S.pixels[k]] = c;
   }
@@ -136,6 +143,7 @@ function panel() {
   document.getElementById("brush").classList.toggle("active", S.mode === "paint");
   document.getElementById("erase").classList.toggle("active", S.mode === "erase");
   document.getElementById("layer").classList.toggle("active", S.layer === "likelihood");
+  document.getElementById("all").classList.toggle("active", S.showAll);
   view.classList.toggle("brush", S.mode !== "review");
   const decided = s.decision.filter((d) => d >= 0).length;
   if (!document.getElementById("status").classList.contains("error"))
@@ -206,7 +214,8 @@ function nearestBranch(row, col) {
     for (let dy = -r; dy <= r; dy++)
       for (let dx = -r; dx <= r; dx++) {
         const y = row + dy, x = col + dx;
-        if (y >= 0 && y < h && x >= 0 && x < w && S.ids[y * w + x] >= 0) return S.ids[y * w + x];
+        if (y >= 0 && y < h && x >= 0 && x < w && S.ids[y * w + x] >= 0 && shown(S.ids[y * w + x]))
+          return S.ids[y * w + x];
       }
   return -1;
 }
@@ -250,6 +259,7 @@ document.getElementById("save").onclick = save;
 document.getElementById("prev-slice").onclick = () => changeSlice(-1);
 document.getElementById("next-slice").onclick = () => changeSlice(1);
 document.getElementById("layer").onclick = () => { S.layer = S.layer === "image" ? "likelihood" : "image"; render(); };
+document.getElementById("all").onclick = () => { S.showAll = !S.showAll; render(); };
 
 document.addEventListener("keydown", (event) => {
   if (event.target.tagName === "INPUT") return;
@@ -259,6 +269,7 @@ document.addEventListener("keydown", (event) => {
     b: () => setMode("paint"), e: () => setMode("erase"), escape: () => { S.mode = "review"; render(); },
     s: save, "[": () => changeSlice(-1), "]": () => changeSlice(1),
     l: () => document.getElementById("layer").onclick(),
+    h: () => document.getElementById("all").onclick(),
   };
   if (actions[key]) { event.preventDefault(); actions[key](); }
 });
