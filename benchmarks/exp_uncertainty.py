@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy import stats
+from scipy import special, stats
 
 from toposeg.data import vessel_tree_2d
 from toposeg.metrics import adapted_rand, betti_error, dice, voi
@@ -141,8 +141,12 @@ def evaluate(model: StructuralUNet, objective: str, train_samples, test_samples,
         pixel_score = np.add.reduceat(variance.ravel()[branches.pixels], branches.offsets[:-1]) / sizes \
             if len(branches) else np.zeros(0)
         stated = prediction.probability
+        # the same uncertainty on a log scale, log min(q, 1 - q) = log Phi(-|z|): no ties where q
+        # rounds to 0 or 1 in floating point
+        z = np.abs(out.prior._standard(torch.tensor(branches.persistence.copy())[None])[0].double().numpy())
         branches_rows.append({
-            "wrong": wrong, "structure": branch_uncertainty(stated, rule=rule), "sizes": sizes,
+            "wrong": wrong, "structure": branch_uncertainty(stated, rule=rule), "structure_log": special.log_ndtr(-z),
+            "sizes": sizes,
             "persistence": -np.abs(branches.persistence - eps_global), "mc_dropout": pixel_score,
             "stated": stated, "true": (y >= 0.5).astype(float)})
         structural = [scores(m, target) for m in prediction.segmentations]
@@ -160,9 +164,10 @@ def evaluate(model: StructuralUNet, objective: str, train_samples, test_samples,
                                   "ari_area": float(np.trapezoid(curve.ari, fraction)) if len(fraction) > 1
                                   else float(curve.ari[0])})
     pooled = {k: np.concatenate([r[k] for r in branches_rows]) for k in branches_rows[0]}
-    detection = {name: auroc(pooled[name], pooled["wrong"]) for name in ("structure", "persistence", "mc_dropout")}
+    names = ("structure", "structure_log", "persistence", "mc_dropout")
+    detection = {name: auroc(pooled[name], pooled["wrong"]) for name in names}
     detection_per_image = {name: float(np.nanmean([auroc(r[name], r["wrong"]) for r in branches_rows]))
-                           for name in ("structure", "persistence", "mc_dropout")}
+                           for name in names}
     return {"eps_global": eps_global, "images": images, "curves": curves, "auroc": detection,
             "auroc_per_image": detection_per_image, "ece": ece(pooled["stated"], pooled["true"]),
             "wrong_fraction": float(pooled["wrong"].mean())}
@@ -184,18 +189,19 @@ def summarise(out: Path, seeds: list[int]) -> None:
                 cells.append(f"{np.mean(per_seed):.3f} ± {np.std(per_seed):.3f}")
                 summary.setdefault(o, {}).setdefault(output, {})[metric] = [float(v) for v in per_seed]
             lines.append(f"| {o} | {output} | " + " | ".join(cells) + " |")
-    lines += ["", "| objective | AUROC structure | AUROC persistence distance | AUROC MC-dropout | ECE | "
-              "wrong branches |", "| --- | --- | --- | --- | --- | --- |"]
+    lines += ["", "| objective | AUROC structure | AUROC structure (log scale) | AUROC persistence distance | "
+              "AUROC MC-dropout | ECE | wrong branches |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for o in OBJECTIVES:
         done = [runs[(s, o)] for s in seeds if (s, o) in runs]
         if not done:
             continue
         cells = [f"{np.mean([r['auroc'][k] for r in done]):.3f} ± {np.std([r['auroc'][k] for r in done]):.3f}"
-                 for k in ("structure", "persistence", "mc_dropout")]
+                 for k in ("structure", "structure_log", "persistence", "mc_dropout")]
         cells.append(f"{np.mean([r['ece'] for r in done]):.3f} ± {np.std([r['ece'] for r in done]):.3f}")
         cells.append(f"{np.mean([r['wrong_fraction'] for r in done]):.3f}")
         lines.append(f"| {o} | " + " | ".join(cells) + " |")
-        summary[o]["auroc"] = {k: [r["auroc"][k] for r in done] for k in ("structure", "persistence", "mc_dropout")}
+        summary[o]["auroc"] = {k: [r["auroc"][k] for r in done]
+                               for k in ("structure", "structure_log", "persistence", "mc_dropout")}
         summary[o]["ece"] = [r["ece"] for r in done]
     lines += ["", "| objective | order | VOI area (mean ± std over seeds) | vs structure: Wilcoxon p | paired t p "
               "| ARI area | ARI vs structure: Wilcoxon p |", "| --- | --- | --- | --- | --- | --- | --- |"]
@@ -270,7 +276,14 @@ def main() -> None:
             if path.exists():
                 continue
             start = time.perf_counter()
-            model = train(objective, seed, train_samples, args.steps, args.batch)
+            weights = args.out / f"seed{seed}_{objective}.pt"
+            if weights.exists():  # trained before an interruption
+                model = StructuralUNet(UNet(1, 1, depth=2, width=8, dropout=0.2), objective=objective)
+                model.load_state_dict(torch.load(weights))
+            else:
+                model = train(objective, seed, train_samples, args.steps, args.batch)
+                torch.save(model.state_dict(), weights.with_suffix(".pt.tmp"))
+                weights.with_suffix(".pt.tmp").replace(weights)
             trained = time.perf_counter() - start
             result = evaluate(model, objective, train_samples, test_samples, seed)
             result.update({"train_seconds": trained, "total_seconds": time.perf_counter() - start,
