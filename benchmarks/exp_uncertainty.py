@@ -143,7 +143,7 @@ def evaluate(model: StructuralUNet, objective: str, train_samples, test_samples,
         stated = prediction.probability
         # the same uncertainty on a log scale, log min(q, 1 - q) = log Phi(-|z|): no ties where q
         # rounds to 0 or 1 in floating point
-        z = np.abs(out.prior._standard(torch.tensor(branches.persistence.copy())[None])[0].double().numpy())
+        z = np.abs(out.prior.standardise(torch.tensor(branches.persistence.copy())[None])[0].double().numpy())
         branches_rows.append({
             "wrong": wrong, "structure": branch_uncertainty(stated, rule=rule), "structure_log": special.log_ndtr(-z),
             "sizes": sizes,

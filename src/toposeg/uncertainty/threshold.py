@@ -81,8 +81,10 @@ class ThresholdDistribution:
             raise ValueError(f"raw must have shape (B, 2) (loc, log scale), got {tuple(raw.shape)}")
         return cls(raw[:, 0], torch.exp(raw[:, 1].clamp(-7.0, 4.0)), family)
 
-    def _standard(self, t: torch.Tensor) -> torch.Tensor:
-        """``(g(t) - loc) / scale`` with g the map to the normal's axis; t of shape (B, ...)."""
+    def standardise(self, t: torch.Tensor) -> torch.Tensor:
+        """``z = (g(t) - loc) / scale`` for ``t`` of shape ``(B, ...)``, with ``g`` the map to the
+        normal's axis (logit of the rescaled threshold, or the identity): ``cdf(t) = Phi(z)``,
+        and ``-|z|`` ranks branches like their uncertainty without rounding to 0 or 1."""
         t = torch.as_tensor(t, dtype=self.loc.dtype, device=self.loc.device)
         if t.ndim == 0 or t.shape[0] != self.loc.shape[0]:
             raise ValueError(f"t must have shape (B, ...) with B = {self.loc.shape[0]}, got {tuple(t.shape)}")
@@ -97,7 +99,7 @@ class ThresholdDistribution:
         """``P(eps <= t)``, elementwise, for ``t`` of shape ``(B, ...)``; differentiable in the
         parameters. For the logit-normal, 0 below ``low`` and 1 above ``high``."""
         t = torch.as_tensor(t, dtype=self.loc.dtype, device=self.loc.device)
-        value = torch.special.ndtr(self._standard(t))
+        value = torch.special.ndtr(self.standardise(t))
         if self.family == "logit_normal":
             value = torch.where(t <= self.low, torch.zeros_like(value), value)
             value = torch.where(t >= self.high, torch.ones_like(value), value)
@@ -105,7 +107,7 @@ class ThresholdDistribution:
 
     def log_prob(self, eps: torch.Tensor) -> torch.Tensor:
         """Log density at ``eps`` of shape ``(B, ...)`` (for score-function estimators)."""
-        z = self._standard(eps)
+        z = self.standardise(eps)
         extra = (1,) * (z.ndim - 1)
         log_density = -0.5 * z**2 - 0.5 * math.log(2 * math.pi) - torch.log(self.scale.view(-1, *extra))
         if self.family == "normal":
