@@ -30,6 +30,18 @@ def test_queue_is_undecided_branches_by_descending_uncertainty():
     assert session.queue(0).tolist() == queue[1:].tolist()
 
 
+def test_probabilities_are_those_of_the_threshold_distribution():
+    import torch
+
+    from toposeg.uncertainty import ThresholdDistribution, inclusion_probability
+
+    inputs = _inputs()
+    data = ProofreadingSession(inputs).slice_data(0)
+    d = ThresholdDistribution(torch.tensor([np.log(0.1 / 0.9)], dtype=torch.float64),
+                              torch.tensor([1.0], dtype=torch.float64))
+    np.testing.assert_allclose(data.probability, inclusion_probability(data.branches, d), rtol=1e-9, atol=1e-12)
+
+
 def test_mask_is_the_structural_segmentation_of_the_included_branches_then_the_brush():
     inputs = _inputs()
     session = ProofreadingSession(inputs)

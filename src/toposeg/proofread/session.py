@@ -43,15 +43,13 @@ class ProofreadingInputs:
         The image (a 3D volume is proofread slice by slice along the first axis).
     likelihood : ndarray
         Shaped like ``image``, values in [0, 1].
-    probability : callable or None
-        Maps an ``(n,)`` array of persistence values to branch probabilities; ``None`` uses
-        the logit-normal threshold distribution of ``eps_median`` and ``eps_scale``.
     structure : {"skeleton", "watershed"}
         S1 (vessels, roads) or S2 (membranes).
     threshold : float
         The likelihood is binarised at this value.
     eps_median, eps_scale : float
-        The threshold distribution: ``eps = sigmoid(logit(eps_median) + eps_scale * z)``.
+        The threshold distribution: ``eps = sigmoid(logit(eps_median) + eps_scale * z)``, the
+        logit-normal :class:`toposeg.uncertainty.ThresholdDistribution` (e.g. a prior net's).
     """
 
     image: np.ndarray
@@ -104,7 +102,8 @@ class ProofreadingInputs:
 
 
 def _probability(persistence: np.ndarray, median: float, scale: float) -> np.ndarray:
-    """P(eps <= persistence) for the logit-normal threshold of ``median`` and ``scale``."""
+    """P(eps <= persistence) for the logit-normal threshold of ``median`` and ``scale`` (the CDF
+    of :class:`toposeg.uncertainty.ThresholdDistribution`, here without torch)."""
     from scipy.special import logit, ndtr
 
     p = np.clip(persistence, 1e-12, 1 - 1e-12)
