@@ -66,7 +66,9 @@ def inspection_order(
     ``probability``); ``"random"``: a permutation drawn with ``seed``; ``"pixel"``: descending
     mean of a pixel uncertainty map (e.g. MC-dropout variance) over the branch's pixels;
     ``"persistence"``: ascending distance of the persistence from one global threshold ``eps``;
-    ``"oracle"``: the wrong branches first (largest first; needs ``wrong``). Ties by index.
+    ``"oracle"``: the wrong branches first (largest first; needs ``wrong``). Ties by index,
+    which is descending persistence: where ``q`` rounds to 0 or 1 the structure order goes on
+    by persistence (see docs/uncertainty.md for what this does to the proofreading curves).
     """
     n = len(branches)
     index = np.arange(n)
