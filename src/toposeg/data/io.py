@@ -72,8 +72,16 @@ def decode_image(path: str | Path) -> tuple[np.ndarray, bool]:
 
             with tifffile.TiffFile(path) as tiff:
                 series = tiff.series[0]
-                array = series.asarray()
-                colour = series.axes.endswith("S") and array.shape[-1] in (3, 4)
+                colour = series.axes.endswith("S") and series.shape[-1] in (3, 4)
+                try:
+                    array = series.asarray()
+                except ValueError as error:  # a codec tifffile lacks without imagecodecs, e.g. DRIVE's LZW
+                    if "imagecodecs" not in str(error) or len(tiff.pages) != 1:
+                        raise
+                    from PIL import Image
+
+                    with Image.open(path) as picture:
+                        array = np.asarray(picture)
         else:
             import imageio.v3 as iio
 

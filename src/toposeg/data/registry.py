@@ -167,8 +167,9 @@ def get_dataset(
         ``vessels``, ``membranes``, ``roads``, ``tubes3d``, ``sheets3d`` (synthetic),
         ``connectomics_membranes``, ``connectomics_sheets3d``, ``hemibrain_neurites3d``,
         ``helsinki_roads`` (real geometry, ``pip install 'toposeg[real]'``) or ``folder``.
-    split : {"train", "val", "test"}
-        Synthetic splits use disjoint seeds (:func:`sample_seed`); real ones disjoint regions.
+    split : {"train", "val", "test", "all"}
+        Synthetic splits use disjoint seeds (:func:`sample_seed`); real ones disjoint regions;
+        ``"all"`` (folders and real data sets): every annotated image, for cross-validation.
     count : int, optional
         Number of samples (default 32 for train, 8 for val and test; not for ``folder``).
     shape : tuple of int, optional
@@ -195,9 +196,9 @@ def get_dataset(
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
-    if split not in SPLITS:
-        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
     info = DATASETS[name]
+    if split not in SPLITS and not (split == "all" and info.kind in ("folder", "benchmark")):
+        raise ValueError(f"split must be 'train', 'val' or 'test' ('all' for files), got {split!r}")
     if info.kind == "folder":
         if root is None:
             raise ValueError("dataset 'folder' needs root=<folder with images/ and masks/>")
