@@ -122,7 +122,7 @@ def load_folder(
         if part == "test" and part not in present:
             raise FileNotFoundError(f"{root / 'test'} not found: this data folder has no test split "
                                     f"(it has {', '.join(s + '/' for s in present)})")
-        if part == "val" and "val" not in present or part == "train" and "val" not in present:
+        if "val" not in present and (part == "val" or (part == "train" and split == "train")):
             pairs, found = _pairs(root / "train")
             held = set(split_names(sorted(pairs), "val", val_fraction=val_fraction or SPLIT_FRACTIONS["val"]))
             keep = held if part == "val" else set(pairs) - held
