@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from toposeg.data import MissingPackageError
     from toposeg.train import CVConfig, cross_validate
     from toposeg.train.compare import DEFAULT_COLUMNS
+    from toposeg.train.conventions import accepted_options
 
     if args.resume is not None:
         raise ValueError("toposeg cv continues a protocol when run again with the same --out; --resume is for train")
@@ -53,10 +54,13 @@ def run(args: argparse.Namespace) -> int:
         sizes = tuple(int(v) for v in args.window.split(","))
         window = sizes * 2 if len(sizes) == 1 else sizes
     base = config_from_arguments(args)
+    options = dict(base.metric_options)  # for the held-out scores; validation keeps those its metrics take
+    taken = accepted_options(base.val_metrics)
+    base = base.replace(metric_options={k: v for k, v in options.items() if k in taken})
     config = CVConfig(base=base, folds=args.folds, seeds=seeds, fold_seed=args.fold_seed,
                       val_fraction=args.cv_val_fraction, checkpoint=args.checkpoint, window=window,
                       metrics=tuple(m.strip() for m in args.metrics.split(",") if m.strip()),
-                      metric_options=dict(base.metric_options))
+                      metric_options=options)
     try:
         result = cross_validate(config, Path(args.out), progress=not args.no_progress, epoch_lines=not args.quiet,
                                 device=args.device)

@@ -11,7 +11,20 @@ from toposeg.metrics.registry import select_metrics
 from toposeg.train.config import TrainConfig
 from toposeg.train.objective import LOSS_TERMS, parse_loss
 
-__all__ = ["apply_conventions", "convention_metric_options"]
+__all__ = ["accepted_options", "apply_conventions", "convention_metric_options"]
+
+
+def accepted_options(metrics: Any) -> set[str]:
+    """Names of the options that at least one of the chosen ``metrics`` takes.
+
+    Examples
+    --------
+    >>> from toposeg.train.conventions import accepted_options
+    >>> sorted(accepted_options(["dice", "betti_error"]))
+    ['connectivity', 'patch_size', 'patches', 'seed']
+    """
+    return set().union(*(m.keywords() for m in select_metrics(metrics, METRICS))) - {"pred_skeleton", "gt_skeleton",
+                                                                                      "table"}
 
 
 def convention_metric_options(dataset: str, metrics: Any, options: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -31,7 +44,7 @@ def convention_metric_options(dataset: str, metrics: Any, options: dict[str, Any
     benchmark = BENCHMARKS.get(dataset)
     if benchmark is None:
         return options
-    accepted = set().union(*(m.keywords() for m in select_metrics(metrics, METRICS)))
+    accepted = accepted_options(metrics)
     defaults = {k: v for k, v in benchmark.metric_options.items() if k in accepted}
     return {**defaults, **options}
 
