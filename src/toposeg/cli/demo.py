@@ -23,7 +23,11 @@ _QUICK_SHAPES = {2: {"sample_shape": (64, 64), "patch_size": (32, 32)},
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("outputs/demo"), help="output folder")
-    parser.add_argument("--dataset", default=None, help="built-in dataset (default: membranes)")
+    parser.add_argument("--dataset", default=None,
+                        help="built-in dataset (default: membranes), or a real one from your copy: isbi12, drive, "
+                             "topomortar with --root")
+    parser.add_argument("--root", default=None,
+                        help="your copy of the real data set (default: $TOPOSEG_DATA); nothing is downloaded")
     parser.add_argument("--methods", default=None,
                         help="comma-separated: plain and topological losses "
                              "(default: plain,cldice,topo,dmt,warping,localized)")
@@ -43,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     options: dict[str, object] = dict(_QUICK) if args.quick else {}
     if args.dataset is not None:
         options["dataset"] = args.dataset
+    if args.root is not None:
+        options["root"] = args.root
     if args.methods is not None:
         options["methods"] = tuple(m.strip() for m in args.methods.split(",") if m.strip())
     if args.threads is not None:
