@@ -78,3 +78,18 @@ def test_compare_prints_one_table_with_tests_and_figures(runs, tmp_path, capsys)
 def test_compare_rejects_folders_that_are_not_runs(tmp_path, capsys):
     assert main(["compare", str(tmp_path)]) == 2
     assert "compare takes output folders of toposeg cv" in capsys.readouterr().err
+
+
+def test_cv_bad_data_fails_before_anything_is_written(tmp_path, capsys):
+    import imageio.v3 as iio
+
+    for sub in ("images", "masks"):
+        (tmp_path / "data" / sub).mkdir(parents=True)
+    for name in ("a", "b", "c"):
+        iio.imwrite(tmp_path / "data" / "images" / f"{name}.png", np.zeros((32, 32), np.uint8))
+        iio.imwrite(tmp_path / "data" / "masks" / f"{name}.png", np.full((32, 32), 255, np.uint8))
+    iio.imwrite(tmp_path / "data" / "masks" / "b.png", np.zeros((32, 30), np.uint8))  # another size
+    assert main(["cv", "--out", str(tmp_path / "out"), "--dataset", "folder", "--root", str(tmp_path / "data"),
+                 "--folds", "2", "--quiet"]) == 2
+    assert "masks/b.png: shape (32, 30) differs" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

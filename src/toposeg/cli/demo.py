@@ -59,7 +59,11 @@ def run(args: argparse.Namespace) -> int:
     result = compare_losses(config, out, progress=not args.no_progress)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     print()
-    print(f"{config.dataset}: {config.train_count} training samples, tested on {config.test_count} held-out "
+    from toposeg.data import DATASETS
+
+    files = DATASETS[config.dataset].kind in ("benchmark", "folder")
+    training = "its train split" if files else f"{config.train_count} training samples"
+    print(f"{config.dataset}: {training}, tested on {'at most ' * files}{config.test_count} held-out "
           f"samples; {config.pretrain_epochs} pretraining + {config.finetune_epochs} fine-tuning epochs of "
           f"{config.steps_per_epoch} steps (batch {config.batch_size}); mean ± std over the test samples")
     print(format_comparison(result))

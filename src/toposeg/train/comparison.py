@@ -208,7 +208,7 @@ def compare_losses(config: ComparisonConfig, out: str | Path, *, progress: bool 
         if progress:
             print(f"== {method}: loss {run_config.loss}, {run_config.epochs} epochs"
                   + (" (resuming)" if resume else ""), flush=True)
-        runs[method] = train(run_config, out / folder, resume=resume, progress=progress)
+        runs[method] = train(run_config, out / folder, resume=resume, progress=progress, epoch_lines=progress)
 
     (out / "figures").mkdir(exist_ok=True)
     options = dict(_metric_options(config))
