@@ -22,7 +22,7 @@ from toposeg.data._sample import Sample, SampleSet
 from toposeg.data.io import IMAGE_SUFFIXES, decode_image, read_image
 from toposeg.data.masks import binary_mask
 
-__all__ = ["DataFolderError", "load_folder", "split_names"]
+__all__ = ["DataFolderError", "load_folder", "read_checked_image", "read_checked_mask", "split_names"]
 
 Split = Literal["train", "val", "test", "all"]
 SPLIT_FRACTIONS = {"train": 0.7, "val": 0.15, "test": 0.15}
@@ -109,8 +109,9 @@ def load_folder(
         if split != "all":
             names = split_names(names, split, val_fraction=val_fraction)
             if not names:
-                raise DataFolderError(f"data folder {root}: split {split!r} is empty "
-                                      f"(val_fraction={val_fraction} leaves no test images)")
+                raise DataFolderError(f"data folder {root}: split {split!r} is empty ({len(pairs)} images"
+                                      + (f", val_fraction={val_fraction} makes no test split)" if val_fraction
+                                         else ")"))
         return _load(root, {n: pairs[n] for n in names}, problems, split, options)
     if "train" not in present:
         raise FileNotFoundError(f"{root} has {', '.join(s + '/' for s in present)} but no train/: a data folder "

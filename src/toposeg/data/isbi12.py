@@ -14,8 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
 from toposeg.data._sample import Sample, SampleSet
 from toposeg.data.benchmark import Benchmark, find_root
 from toposeg.data.folder import DataFolderError, read_checked_image, read_checked_mask, split_names

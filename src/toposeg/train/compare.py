@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,7 +200,7 @@ def plot_run_figures(comparison: Comparison, out: str | Path, *, seed: int | Non
             pred = np.load(path).astype(np.float32) >= threshold
             if sample.region is not None:
                 pred = pred & sample.region
-            errors = warping_error_map(pred, sample.mask & (True if sample.region is None else sample.region))
+            errors = warping_error_map(pred, sample.mask)  # a real data set's mask is already cut to its region
             view = np.repeat(np.where(pred, 0.2, 1.0)[..., None], 3, axis=-1)
             view[errors] = (0.9, 0.1, 0.1)
             score = {r["image"]: r for r in run.rows if int(r["seed"]) == seed}.get(name, {})
@@ -212,7 +213,7 @@ def plot_run_figures(comparison: Comparison, out: str | Path, *, seed: int | Non
             ax.set_axis_off()
         figure.suptitle(f"{name} (seed {seed}, fold {fold}); red: topological errors", fontsize=9)
         figure.tight_layout()
-        target = out / f"{name}.png"
+        target = out / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name).strip('_')}.png"
         _save(figure, target)
         written.append(target)
     return written
