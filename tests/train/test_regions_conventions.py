@@ -32,5 +32,7 @@ def test_conventions_fill_the_options_the_user_left_out():
                                          loss_options={"topo": {"connectivity": 1}}, metric_options={"connectivity": 1}))
     assert mine.loss_options["topo"]["connectivity"] == 1 and mine.metric_options["connectivity"] == 1
     assert convention_metric_options("isbi12", "default") == {"regions": "background"}
-    plain = TrainConfig()
+    plain = TrainConfig(dataset="vessels")
     assert apply_conventions(plain) == plain
+    # membranes are boundaries: ARI and VOI compare the cells between them
+    assert apply_conventions(TrainConfig()).metric_options == {"regions": "background"}

@@ -13,6 +13,10 @@ from toposeg.train.objective import LOSS_TERMS, parse_loss
 
 __all__ = ["accepted_options", "apply_conventions", "convention_metric_options"]
 
+#: Built-in data sets whose structure is a boundary between regions (membranes, sheets): ARI and
+#: VOI compare the regions it separates, not its own pieces.
+BOUNDARY_DATASETS = ("membranes", "sheets3d", "connectomics_membranes", "connectomics_sheets3d")
+
 
 def accepted_options(metrics: Any) -> set[str]:
     """Names of the options that at least one of the chosen ``metrics`` takes.
@@ -38,14 +42,17 @@ def convention_metric_options(dataset: str, metrics: Any, options: dict[str, Any
     >>> convention_metric_options("drive", ["dice"])
     {}
     >>> convention_metric_options("membranes", "default", {"patch_size": 32})
-    {'patch_size': 32}
+    {'regions': 'background', 'patch_size': 32}
+    >>> convention_metric_options("vessels", "default")
+    {}
     """
     options = dict(options or {})
     benchmark = BENCHMARKS.get(dataset)
-    if benchmark is None:
-        return options
+    conventions = dict(benchmark.metric_options) if benchmark is not None else {}
+    if dataset in BOUNDARY_DATASETS:
+        conventions["regions"] = "background"
     accepted = accepted_options(metrics)
-    defaults = {k: v for k, v in benchmark.metric_options.items() if k in accepted}
+    defaults = {k: v for k, v in conventions.items() if k in accepted}
     return {**defaults, **options}
 
 
@@ -53,7 +60,8 @@ def apply_conventions(config: TrainConfig) -> TrainConfig:
     """``config`` with its data set's metric options and loss connectivity filled in.
 
     A topological loss term that takes a ``connectivity`` option gets the data set's unless
-    the user set one. Built-in data sets and folders are returned unchanged.
+    the user set one. Built-in membranes get ``regions="background"`` for ARI and VOI; other
+    built-in data sets and folders are returned unchanged.
 
     Examples
     --------
@@ -63,10 +71,10 @@ def apply_conventions(config: TrainConfig) -> TrainConfig:
     >>> config.loss_options["topo"], config.metric_options["connectivity"]
     ({'connectivity': 2}, 2)
     """
+    metric_options = convention_metric_options(config.dataset, config.val_metrics, dict(config.metric_options))
     benchmark = BENCHMARKS.get(config.dataset)
     if benchmark is None:
-        return config
-    metric_options = convention_metric_options(config.dataset, config.val_metrics, dict(config.metric_options))
+        return config.replace(metric_options=metric_options)
     loss_options = {term: dict(options) for term, options in config.loss_options.items()}
     for _, name in parse_loss(config.loss).terms:
         if LOSS_TERMS[name].kind != "topological" or "connectivity" in loss_options.get(name, {}):
