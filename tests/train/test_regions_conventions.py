@@ -32,7 +32,7 @@ def test_conventions_fill_the_options_the_user_left_out():
                                          loss_options={"topo": {"connectivity": 1}}, metric_options={"connectivity": 1}))
     assert mine.loss_options["topo"]["connectivity"] == 1 and mine.metric_options["connectivity"] == 1
     assert convention_metric_options("isbi12", "default") == {"regions": "background"}
-    plain = TrainConfig(dataset="vessels")
+    plain = TrainConfig()
     assert apply_conventions(plain) == plain
-    # membranes are boundaries: ARI and VOI compare the cells between them
-    assert apply_conventions(TrainConfig()).metric_options == {"regions": "background"}
+    # membranes are boundaries: cv, compare and the demo score ARI and VOI over the cells between them
+    assert convention_metric_options("membranes", ["voi", "dice"]) == {"regions": "background"}

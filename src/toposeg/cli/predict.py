@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         expected = (ndim,) if channels == 1 else (ndim + 1,)
         if image.ndim not in expected or (channels > 1 and image.shape[0] != channels):
-            kind = f"{ndim}D" + (f" with {channels} channels" if channels > 1 else " grey")
+            kind = f"{ndim}D" + (f" with {channels} channels" if channels > 1 else "")
             problems.append(f"{path}: the network segments {kind} inputs, got shape {image.shape}")
         elif image.dtype.kind not in "biuf" or not np.isfinite(image).all():
             problems.append(f"{path}: the image must hold finite real numbers")

@@ -60,8 +60,8 @@ def apply_conventions(config: TrainConfig) -> TrainConfig:
     """``config`` with its data set's metric options and loss connectivity filled in.
 
     A topological loss term that takes a ``connectivity`` option gets the data set's unless
-    the user set one. Built-in membranes get ``regions="background"`` for ARI and VOI; other
-    built-in data sets and folders are returned unchanged.
+    the user set one. Built-in data sets and folders are returned unchanged (their validation
+    metrics take the user's options as given).
 
     Examples
     --------
@@ -71,10 +71,10 @@ def apply_conventions(config: TrainConfig) -> TrainConfig:
     >>> config.loss_options["topo"], config.metric_options["connectivity"]
     ({'connectivity': 2}, 2)
     """
-    metric_options = convention_metric_options(config.dataset, config.val_metrics, dict(config.metric_options))
     benchmark = BENCHMARKS.get(config.dataset)
     if benchmark is None:
-        return config.replace(metric_options=metric_options)
+        return config
+    metric_options = convention_metric_options(config.dataset, config.val_metrics, dict(config.metric_options))
     loss_options = {term: dict(options) for term, options in config.loss_options.items()}
     for _, name in parse_loss(config.loss).terms:
         if LOSS_TERMS[name].kind != "topological" or "connectivity" in loss_options.get(name, {}):

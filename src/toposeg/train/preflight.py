@@ -16,6 +16,7 @@ except ImportError:  # not POSIX: runs are not locked
     fcntl = None
 
 from toposeg.train.config import TrainConfig
+from toposeg.train.conventions import apply_conventions
 
 __all__ = ["check_output_folder", "check_resume", "lock_output_folder", "release_output_folder",
            "resolve_patch_size"]
@@ -95,6 +96,13 @@ def check_resume(out: Path, state: dict[str, Any], config: TrainConfig) -> None:
     """Raise if the checkpoint in ``out`` was not made with ``config``; a run may be extended
     (more ``epochs`` than it was made with, never fewer than it has done)."""
     saved = TrainConfig.from_dict(state["config"])
+    # what the run filled in from its data (channels, a folder's patch size, a data set's
+    # conventions) is not a difference: compare the given config filled in the same way
+    if config.channels is None:
+        config = config.replace(channels=saved.channels)
+    if config.patch_size is None or (len(config.patch_size) == 1 and set(config.patch_size) == set(saved.patch_size)):
+        config = config.replace(patch_size=saved.patch_size)
+    config = apply_conventions(config)
     if config.epochs != saved.epochs:
         if config.epochs < state["epoch"]:
             raise ValueError(f"cannot resume {out} with epochs={config.epochs}: it has already done "
