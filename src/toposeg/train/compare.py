@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from toposeg.metrics import paired_permutation_test
-from toposeg.train.cross_validation import summarise
+from toposeg.train.cross_validation import prediction_path, summarise
 
 __all__ = ["RunScores", "compare_runs", "format_runs", "load_run", "plot_run_figures"]
 
@@ -193,7 +193,7 @@ def plot_run_figures(comparison: Comparison, out: str | Path, *, seed: int | Non
         image = (image - image.min()) / max(float(image.max() - image.min()), 1e-12)
         panels = [("image", image, "gray"), ("ground truth", sample.mask, "gray")]
         for run in comparison.runs:
-            path = run.folder / f"seed{seed}" / f"fold{fold}" / "predictions" / f"{name}.npy"
+            path = prediction_path(run.folder / f"seed{seed}" / f"fold{fold}", name)
             if not path.is_file():
                 continue
             threshold = float(run.record["config"]["base"].get("threshold", 0.5))

@@ -269,7 +269,7 @@ def _run_fold(config: CVConfig, folder: Path, seed: int, train_samples, val_samp
                            options=config.options())
     (folder / "predictions").mkdir(exist_ok=True)
     for sample, likelihood in zip(test_samples, likelihoods, strict=True):
-        with atomic_file(folder / "predictions" / f"{sample.name}.npy") as file:
+        with atomic_file(prediction_path(folder, sample.name)) as file:
             np.save(file, likelihood.astype(np.float16))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -277,6 +277,11 @@ def _run_fold(config: CVConfig, folder: Path, seed: int, train_samples, val_samp
     for name, row in scores.rows:
         writer.writerow([name, *(repr(row.get(c, math.nan)) for c in scores.columns)])
     write_text_atomically(folder / SCORES, buffer.getvalue())
+
+
+def prediction_path(folder: Path, name: str) -> Path:
+    """Where a fold's likelihood of image ``name`` is saved (a folder's ``train/a`` as ``train__a``)."""
+    return folder / "predictions" / f"{name.replace('/', '__')}.npy"
 
 
 def _read_scores(path: Path) -> list[dict[str, Any]]:
