@@ -9,15 +9,16 @@ the options, so a second run or a second fold reads them back.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import numpy as np
 
-from toposeg.data import Sample, SampleSet, cache_dir
+from toposeg.data import SampleSet, cache_dir
 from toposeg.preprocess import PreprocessOptions, topological_preprocess
 from toposeg.train._atomic import atomic_file
 
-__all__ = ["preprocess_image", "preprocess_samples"]
+__all__ = ["preprocess_channels", "preprocess_image", "preprocess_samples"]
 
 # bump when the preprocessing's results change, so that old cache entries are not read
 _VERSION = "1"
@@ -62,15 +63,23 @@ def preprocess_image(image: np.ndarray, options: str | PreprocessOptions) -> np.
     return processed
 
 
+def preprocess_channels(image: np.ndarray, ndim: int, options: str | PreprocessOptions) -> np.ndarray:
+    """:func:`preprocess_image` of a grey image, or of each channel of a channels-first one
+    (``image.ndim == ndim + 1``)."""
+    if image.ndim == ndim:
+        return preprocess_image(image, options)
+    return np.stack([preprocess_image(channel, options) for channel in image])
+
+
 def preprocess_samples(samples: SampleSet, options: str | None) -> SampleSet:
-    """The samples with processed images (the masks unchanged); ``samples`` itself if
-    ``options`` is ``None``."""
+    """The samples with processed images (each channel alike; masks and regions unchanged);
+    ``samples`` itself if ``options`` is ``None``."""
     if options is None:
         return samples
     processed = []
     for sample in samples:  # all now, so that a bad image fails before any training
         try:
-            processed.append(Sample(preprocess_image(sample.image, options), sample.mask, name=sample.name))
+            processed.append(dataclasses.replace(sample, image=preprocess_channels(sample.image, sample.ndim, options)))
         except (TypeError, ValueError) as error:
             raise ValueError(f"preprocessing sample {sample.name!r}: {error}") from error
     return SampleSet(name=samples.name, split=samples.split, ndim=samples.ndim, make=processed.__getitem__,
