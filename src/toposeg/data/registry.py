@@ -19,7 +19,7 @@ from toposeg.data.osm_roads import helsinki_roads
 from toposeg.data.roads import road_network_2d
 from toposeg.data.trees import tube_tree_3d, vessel_tree_2d
 
-__all__ = ["DATASETS", "DatasetInfo", "get_dataset", "sample_seed"]
+__all__ = ["DATASETS", "DatasetInfo", "get_dataset", "register_dataset", "sample_seed"]
 
 Split = Literal["train", "val", "test"]
 SPLITS = ("train", "val", "test")
@@ -120,6 +120,32 @@ DATASETS: dict[str, DatasetInfo] = {
         ),
     )
 }
+
+
+def register_dataset(info: DatasetInfo) -> DatasetInfo:
+    """Add ``info`` to :data:`DATASETS` (training, ``toposeg train --dataset`` and the
+    comparison then know it). Adding a dataset is one file (its generator or loader) plus one
+    row of :data:`DATASETS` or this call.
+
+    Raises
+    ------
+    ValueError
+        If a dataset of that name is registered already.
+
+    Examples
+    --------
+    >>> from toposeg.data import DATASETS, DatasetInfo, membranes_2d, register_dataset
+    >>> info = DatasetInfo("cells", 2, "synthetic", (64, 64), (), "membranes again", membranes_2d)
+    >>> register_dataset(info).name in DATASETS
+    True
+    >>> del DATASETS["cells"]
+    """
+    if not isinstance(info, DatasetInfo):
+        raise TypeError(f"info must be a DatasetInfo, got {type(info).__name__}")
+    if info.name in DATASETS:
+        raise ValueError(f"a dataset named {info.name!r} is registered already")
+    DATASETS[info.name] = info
+    return info
 
 
 def sample_seed(seed: int, split: Split, index: int) -> int:
