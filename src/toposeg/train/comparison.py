@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from toposeg.data import DATASETS
 from toposeg.losses.registry import LOSSES
-from toposeg.train._atomic import write_text_atomically
+from toposeg._atomic import write_text_atomically
 from toposeg.train.checkpoint import load_checkpoint, model_from_checkpoint
 from toposeg.train.config import TrainConfig
 from toposeg.train.evaluation import load_split, predict_samples, score_samples
@@ -106,7 +106,7 @@ class ComparisonConfig:
     """
 
     dataset: str = "membranes"
-    methods: tuple[str, ...] = ("plain", *topological_losses())
+    methods: tuple[str, ...] = field(default_factory=lambda: ("plain", *topological_losses()))
     pixel_loss: str = "ce"
     weights: Mapping[str, float] = field(default_factory=demo_weights)
     loss_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
