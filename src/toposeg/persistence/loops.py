@@ -50,8 +50,8 @@ def superlevel_loop_cells(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     >>> v[1, 1:4, 1:4] = 1.0
     >>> v[1, 2, 2] = 0.0
     >>> vertex, direction, death = superlevel_loop_cells(v)
-    >>> len(vertex), np.unravel_index(vertex[0], (5, 7, 7))
-    (1, (2, 4, 4))
+    >>> len(vertex), [int(i) for i in np.unravel_index(vertex[0], (5, 7, 7))]
+    (1, [2, 4, 4])
     """
     padded_shape = tuple(s + 2 for s in values.shape)
     order = filtration_order(-np.ascontiguousarray(values, dtype=np.float64).ravel())
