@@ -4,7 +4,7 @@ Everything here works on a float64 array ``g`` filtered by sublevel sets and ret
 indices into ``g``; :mod:`.cubical` turns user input into ``g`` and the pairs into a result.
 
 * Dimension 0: steepest-descent basins, merged at saddles by the elder rule (:mod:`._basins`,
-  :mod:`._merge`).
+  :mod:`toposeg._cubical.merge`).
 * Dimension ``ndim - 1``: the same on the complement, in decreasing order, with the outside of
   the image as the eldest component (Alexander duality).
 * Dimension 1 in 3D: a reduction with clearing and apparent pairs (:mod:`._reduction`). For the
