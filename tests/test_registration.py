@@ -18,7 +18,7 @@ import torch
 from tests.train._tiny import TINY
 from toposeg.cli import train as cli_train
 from toposeg.data import DATASETS, DatasetInfo, Sample, get_dataset, register_dataset
-from toposeg.losses import LOSSES, LossEntry, dice_loss, register_loss
+from toposeg.losses import LOSSES, LossEntry, register_loss
 from toposeg.losses._module import LossModule
 from toposeg.metrics import METRICS, Metric, register_metric
 from toposeg.metrics.registry import evaluate_pair, select_metrics
@@ -35,9 +35,6 @@ def toy_loss(prob: torch.Tensor, target: torch.Tensor, *, power: float = 2.0) ->
 
 class ToyLoss(LossModule):
     function = staticmethod(toy_loss)
-
-    def __init__(self, *, power: float = 2.0) -> None:
-        super().__init__(dict(power=power))
 
 
 @pytest.fixture
@@ -69,6 +66,8 @@ def test_a_registered_loss_is_known_to_the_parser_cli_help_and_comparison(toy_en
     with pytest.raises(ValueError, match="loss term 'toy' does not take option.s. gamma; it takes power"):
         toy_entry.build({"gamma": 1})
     assert repr(ToyLoss(power=1.5)) == "ToyLoss(power=1.5)"
+    with pytest.raises(TypeError, match="ToyLoss: got an unexpected keyword argument 'gamma'"):
+        ToyLoss(gamma=1)
 
 
 def test_registering_a_name_twice_is_an_error(toy_entry):

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from toposeg._registry import add_entry
 from toposeg.data._sample import Sample, SampleSet
 from toposeg.data.connectomics import connectomics_membranes, connectomics_sheets_3d
 from toposeg.data.folder import load_folder
@@ -125,12 +126,7 @@ DATASETS: dict[str, DatasetInfo] = {
 def register_dataset(info: DatasetInfo) -> DatasetInfo:
     """Add ``info`` to :data:`DATASETS` (training, ``toposeg train --dataset`` and the
     comparison then know it). Adding a dataset is one file (its generator or loader) plus one
-    row of :data:`DATASETS` or this call.
-
-    Raises
-    ------
-    ValueError
-        If a dataset of that name is registered already.
+    row of :data:`DATASETS` or this call. A name taken already is a ``ValueError``.
 
     Examples
     --------
@@ -140,12 +136,7 @@ def register_dataset(info: DatasetInfo) -> DatasetInfo:
     True
     >>> del DATASETS["cells"]
     """
-    if not isinstance(info, DatasetInfo):
-        raise TypeError(f"info must be a DatasetInfo, got {type(info).__name__}")
-    if info.name in DATASETS:
-        raise ValueError(f"a dataset named {info.name!r} is registered already")
-    DATASETS[info.name] = info
-    return info
+    return add_entry(DATASETS, info, DatasetInfo, "dataset")
 
 
 def sample_seed(seed: int, split: Split, index: int) -> int:

@@ -1,9 +1,10 @@
-"""The one pattern of every loss ``nn.Module``: options checked at construction, shown by
-``repr``, and ``forward`` one call of the loss function with them."""
+"""The one pattern of every loss ``nn.Module``: the options of its function, checked at
+construction and shown by ``repr``; ``forward`` is one call of the function with them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import inspect
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import torch
@@ -17,25 +18,46 @@ class LossModule(nn.Module):
 
     A subclass names its function (``function = staticmethod(topo_loss)``) and, if the function
     checks options that do not depend on the input, the checker (``check =
-    staticmethod(...)``, called with the options as keywords). Each option becomes an
-    attribute. A loss that draws random choices (``draws_random = True``) owns a
-    ``torch.Generator`` seeded with ``seed``, passed as ``generator=`` on every call
-    (``seed=None``: torch's global generator).
+    staticmethod(...)``, called with all the options as keywords). The Module's signature is
+    the function's keyword-only options; each becomes an attribute. A loss that draws random
+    choices (its function takes ``generator``) also takes ``seed``: the Module owns a
+    ``torch.Generator`` seeded with it, passed on every call (``seed=None``: torch's global
+    generator).
     """
 
     function: ClassVar[Callable[..., torch.Tensor]]
     check: ClassVar[Callable[..., object] | None] = None
     draws_random: ClassVar[bool] = False
+    __signature__: ClassVar[inspect.Signature]
 
-    def __init__(self, options: Mapping[str, Any], *, seed: int | None = None) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "function" not in cls.__dict__:
+            return
+        parameters = inspect.signature(cls.function).parameters.values()
+        options = [p for p in parameters if p.kind == p.KEYWORD_ONLY and p.name != "generator"]
+        cls.draws_random = any(p.name == "generator" for p in parameters)
+        if cls.draws_random:
+            options.append(inspect.Parameter("seed", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                             annotation="int | None"))
+        cls.__signature__ = inspect.Signature(options)
+
+    def __init__(self, **options: Any) -> None:
         super().__init__()
+        try:
+            bound = type(self).__signature__.bind(**options)
+        except TypeError as error:
+            raise TypeError(f"{type(self).__name__}: {error}") from None
+        bound.apply_defaults()
+        values = dict(bound.arguments)
+        seed = values.pop("seed", None)
         if type(self).check is not None:
-            type(self).check(**options)
-        self.option_names = tuple(options)
-        for name, value in options.items():
-            setattr(self, name, value)
+            type(self).check(**values)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"seed must be an int or None, got {seed!r}")
+        self.option_names = tuple(values)
+        for name, value in values.items():
+            setattr(self, name, value)
         self.seed = seed
         self.generator = None if seed is None else torch.Generator().manual_seed(seed)
 

@@ -141,11 +141,6 @@ class CLDiceLoss(LossModule):
     function = staticmethod(cldice_loss)
     check = staticmethod(_check_options)
 
-    def __init__(
-        self, *, iterations: int = 3, smooth: float = 1.0, reduction: Reduction = "mean"
-    ) -> None:
-        super().__init__(dict(iterations=iterations, smooth=smooth, reduction=reduction))
-
 
 def _erode(image: torch.Tensor) -> torch.Tensor:
     """Minimum over each pixel and its face neighbours (the cross structuring element)."""

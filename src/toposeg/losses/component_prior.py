@@ -108,15 +108,3 @@ class ComponentPrior(LossModule):
 
     function = staticmethod(component_prior)
     check = staticmethod(_check_options)
-
-    def __init__(
-        self,
-        *,
-        keep: int = 1,
-        connectivity: int = 1,
-        workers: int | None = None,
-        reduction: Reduction = "mean",
-    ) -> None:
-        super().__init__(
-            dict(keep=keep, connectivity=connectivity, workers=workers, reduction=reduction)
-        )

@@ -54,16 +54,16 @@ def _check_options(
 
 
 def _morse_sums(
-    prob: torch.Tensor,
-    target: torch.Tensor,
-    eps: float,
-    structures: str,
-    connectivity: int,
-    workers: int | None,
-) -> torch.Tensor:
-    """Per image and channel ``(B * C,)``: the sum of the pixel cross-entropies over ``M_f``."""
+    prob: torch.Tensor, target: torch.Tensor, options: dict[str, object]
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Check the inputs and ``options``; return ``prob``, ``target`` (shaped like ``prob``) and,
+    per image and channel ``(B * C,)``, the sum of the pixel cross-entropies over ``M_f``."""
+    prob = check_probabilities(prob, "prob")
+    target = one_hot_target(target, prob, "target")
+    eps = _check_options(**options, ndim=prob.ndim - 2)
     batch, channels = prob.shape[:2]
     copy_dtype = torch.float64 if prob.dtype == torch.float64 else torch.float32
+    structures, connectivity, workers = options["structures"], options["connectivity"], options["workers"]
     pixels = morse_mask_pixels(
         detached_stack(prob, copy_dtype),
         eps=eps,
@@ -74,7 +74,7 @@ def _morse_sums(
     on_mask = F.binary_cross_entropy(
         gather(prob, pixels.index), gather(target, pixels.index), reduction="none"
     )
-    return per_image_sum(prob, on_mask, pixels.group, batch * channels)
+    return prob, target, per_image_sum(prob, on_mask, pixels.group, batch * channels)
 
 
 def dmt_term(
@@ -112,18 +112,9 @@ def dmt_term(
     >>> bool(torch.isclose(total, plain + 3 * dmt_term(prob, target, eps=0.2)))
     True
     """
-    prob = check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
-    eps = _check_options(
-        eps=eps,
-        structures=structures,
-        connectivity=connectivity,
-        workers=workers,
-        reduction=reduction,
-        ndim=prob.ndim - 2,
-    )
+    options = dict(eps=eps, structures=structures, connectivity=connectivity, workers=workers)
+    prob, target, sums = _morse_sums(prob, target, dict(options, reduction=reduction))
     batch, channels, *spatial = prob.shape
-    sums = _morse_sums(prob, target, eps, structures, connectivity, workers)
     return reduce_loss((sums / int(np.prod(spatial))).reshape(batch, channels), reduction)
 
 
@@ -194,20 +185,10 @@ def dmt_loss(
     >>> bool(dmt_loss(prob, target, eps=0.2, beta=3.0) > plain)
     True
     """
-    prob = check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
-    eps = _check_options(
-        eps=eps,
-        beta=beta,
-        structures=structures,
-        connectivity=connectivity,
-        workers=workers,
-        reduction=reduction,
-        ndim=prob.ndim - 2,
-    )
+    options = dict(eps=eps, beta=beta, structures=structures, connectivity=connectivity)
+    prob, target, dmt = _morse_sums(prob, target, dict(options, workers=workers, reduction=reduction))
     batch, channels, *spatial = prob.shape
     n_pixels = int(np.prod(spatial))
-    dmt = _morse_sums(prob, target, eps, structures, connectivity, workers)
     bce = F.binary_cross_entropy(
         prob.reshape(batch * channels, n_pixels),
         target.reshape(batch * channels, n_pixels),
@@ -229,25 +210,6 @@ class DMTTerm(LossModule):
     function = staticmethod(dmt_term)
     check = staticmethod(_check_options)
 
-    def __init__(
-        self,
-        *,
-        eps: float,
-        structures: Structures = "both",
-        connectivity: int = 1,
-        workers: int | None = None,
-        reduction: Reduction = "mean",
-    ) -> None:
-        super().__init__(
-            dict(
-                eps=eps,
-                structures=structures,
-                connectivity=connectivity,
-                workers=workers,
-                reduction=reduction,
-            )
-        )
-
 
 class DMTLoss(LossModule):
     """Module form of :func:`dmt_loss` (same options, fixed at construction).
@@ -266,24 +228,3 @@ class DMTLoss(LossModule):
 
     function = staticmethod(dmt_loss)
     check = staticmethod(_check_options)
-
-    def __init__(
-        self,
-        *,
-        eps: float,
-        beta: float = 3.0,
-        structures: Structures = "both",
-        connectivity: int = 1,
-        workers: int | None = None,
-        reduction: Reduction = "mean",
-    ) -> None:
-        super().__init__(
-            dict(
-                eps=eps,
-                beta=beta,
-                structures=structures,
-                connectivity=connectivity,
-                workers=workers,
-                reduction=reduction,
-            )
-        )

@@ -44,10 +44,11 @@ def height_function(
 
     Examples
     --------
-    >>> height_function((3, 3), height="fixed_linear", scale=2.0)
-    array([[0. , 0.5, 1. ],
-           [0.5, 1. , 1.5],
-           [1. , 1.5, 2. ]])
+    >>> import torch
+    >>> first = height_function((4, 4), generator=torch.Generator().manual_seed(1))
+    >>> again = height_function((4, 4), generator=torch.Generator().manual_seed(1))
+    >>> bool((first == again).all()), float(first.min()), float(first.max())
+    (True, 0.0, 1.0)
     """
     return _height_function(shape, height=height, scale=scale, rng=as_rng(generator))
 
@@ -189,29 +190,3 @@ class LocalizedPHLoss(LossModule):
 
     function = staticmethod(localized_ph_loss)
     check = staticmethod(_check_options)
-    draws_random = True
-
-    def __init__(
-        self,
-        *,
-        height: HeightFunction = "random_linear",
-        window: int | Sequence[int] | None = 64,
-        height_scale: float | None = None,
-        dims: int | Sequence[int] | None = None,
-        connectivity: int = 1,
-        workers: int | None = None,
-        reduction: Reduction = "mean",
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(
-            dict(
-                height=height,
-                window=window,
-                height_scale=height_scale,
-                dims=dims,
-                connectivity=connectivity,
-                workers=workers,
-                reduction=reduction,
-            ),
-            seed=seed,
-        )

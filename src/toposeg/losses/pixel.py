@@ -83,9 +83,6 @@ class BCELoss(LossModule):
 
     function = staticmethod(bce_loss)
 
-    def __init__(self) -> None:
-        super().__init__({})
-
 
 class DiceLoss(LossModule):
     """Module form of :func:`dice_loss`.
@@ -98,6 +95,3 @@ class DiceLoss(LossModule):
 
     function = staticmethod(dice_loss)
     check = staticmethod(_check_options)
-
-    def __init__(self, *, smooth: float = 1.0, reduction: Reduction = "mean") -> None:
-        super().__init__(dict(smooth=smooth, reduction=reduction))

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
+from toposeg._registry import add_entry
 from toposeg.losses.cldice import CLDiceLoss, cldice_loss
 from toposeg.losses.dmt import DMTTerm, dmt_term
 from toposeg.losses.localized import LocalizedPHLoss, localized_ph_loss
@@ -163,12 +164,8 @@ LOSSES: dict[str, LossEntry] = {
 
 
 def register_loss(entry: LossEntry) -> LossEntry:
-    """Add ``entry`` to :data:`LOSSES` (training, the CLI and the comparison then know it).
-
-    Raises
-    ------
-    ValueError
-        If a loss of that name is registered already.
+    """Add ``entry`` to :data:`LOSSES` (training, the CLI and the comparison then know it); a
+    name taken already is a ``ValueError``.
 
     Examples
     --------
@@ -179,9 +176,4 @@ def register_loss(entry: LossEntry) -> LossEntry:
     True
     >>> del LOSSES["dice2"]
     """
-    if not isinstance(entry, LossEntry):
-        raise TypeError(f"entry must be a LossEntry, got {type(entry).__name__}")
-    if entry.name in LOSSES:
-        raise ValueError(f"a loss named {entry.name!r} is registered already")
-    LOSSES[entry.name] = entry
-    return entry
+    return add_entry(LOSSES, entry, LossEntry, "loss")

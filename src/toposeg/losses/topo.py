@@ -209,33 +209,3 @@ class TopoLoss(LossModule):
 
     function = staticmethod(topo_loss)
     check = staticmethod(_check_options)
-    draws_random = True
-
-    def __init__(
-        self,
-        *,
-        dims: int | Sequence[int] | None = None,
-        patch: PatchMode = "random",
-        patch_size: int | Sequence[int] | None = None,
-        num_patches: int | None = None,
-        frame: bool = True,
-        matching: MatchingMethod = "auto",
-        connectivity: int = 1,
-        workers: int | None = None,
-        reduction: Reduction = "mean",
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(
-            dict(
-                dims=dims,
-                patch=patch,
-                patch_size=patch_size,
-                num_patches=num_patches,
-                frame=frame,
-                matching=matching,
-                connectivity=connectivity,
-                workers=workers,
-                reduction=reduction,
-            ),
-            seed=seed,
-        )

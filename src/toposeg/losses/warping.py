@@ -185,26 +185,3 @@ class WarpingLoss(LossModule):
 
     function = staticmethod(warping_loss)
     check = staticmethod(_check_options)
-
-    def __init__(
-        self,
-        *,
-        connectivity: int = 1,
-        pixel_loss: PixelLoss = "ce",
-        warp_weight: float = 1.0,
-        dice_weight: float = 0.0,
-        max_passes: int | None = 1,
-        workers: int | None = None,
-        reduction: Reduction = "mean",
-    ) -> None:
-        super().__init__(
-            dict(
-                connectivity=connectivity,
-                pixel_loss=pixel_loss,
-                warp_weight=warp_weight,
-                dice_weight=dice_weight,
-                max_passes=max_passes,
-                workers=workers,
-                reduction=reduction,
-            )
-        )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from toposeg._registry import add_entry
 from toposeg.metrics._checks import check_pair
 from toposeg.metrics._skeleton import skeleton_of
 from toposeg.metrics.apls import apls
@@ -138,12 +139,8 @@ METRICS: list[Metric] = [
 
 
 def register_metric(metric: Metric) -> Metric:
-    """Add ``metric`` to :data:`METRICS` (``toposeg evaluate`` and the accumulator then know it).
-
-    Raises
-    ------
-    ValueError
-        If a metric of that name is registered already.
+    """Add ``metric`` to :data:`METRICS` (``toposeg evaluate`` and the accumulator then know
+    it); a name taken already is a ``ValueError``.
 
     Examples
     --------
@@ -153,12 +150,7 @@ def register_metric(metric: Metric) -> Metric:
     'dice_again'
     >>> _ = METRICS.pop()
     """
-    if not isinstance(metric, Metric):
-        raise TypeError(f"metric must be a Metric, got {type(metric).__name__}")
-    if any(m.name == metric.name for m in METRICS):
-        raise ValueError(f"a metric named {metric.name!r} is registered already")
-    METRICS.append(metric)
-    return metric
+    return add_entry(METRICS, metric, Metric, "metric")
 
 
 
