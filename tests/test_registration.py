@@ -77,7 +77,7 @@ def test_registering_a_name_twice_is_an_error(toy_entry):
         register_metric(Metric("dice", lambda pred, gt: 0.0))
     with pytest.raises(ValueError, match="a dataset named 'membranes' is registered already"):
         register_dataset(DATASETS["membranes"])
-    with pytest.raises(ValueError, match="needs exactly one of function= and make="):
+    with pytest.raises(ValueError, match="needs exactly one of function= and builder="):
         LossEntry("bad", "pixel", "no function")
 
 

@@ -50,8 +50,8 @@ class LossEntry:
         Pixel terms train from the first epoch; topological ones after ``pretrain_epochs``.
     description : str
         One line, for the CLI help and the docs.
-    make : callable, optional
-        ``make(options) -> term(logits, prob, target, generator)`` for a term that is not a
+    builder : callable, optional
+        ``builder(options) -> term(logits, prob, target, generator)`` for a term that is not a
         call of ``function``; raises ``ValueError`` for options it does not take.
     draws_random : bool
         The term makes random choices (patch positions, height functions): it is evaluated
@@ -73,7 +73,7 @@ class LossEntry:
     name: str
     kind: Literal["pixel", "topological"]
     description: str
-    make: Callable[[Mapping[str, Any]], TermFunction] | None = None
+    builder: Callable[[Mapping[str, Any]], TermFunction] | None = None
     draws_random: bool = False
     function: Callable[..., torch.Tensor] | None = None
     module: type[nn.Module] | None = None
@@ -82,8 +82,8 @@ class LossEntry:
     demo_weight: float | None = None
 
     def __post_init__(self) -> None:
-        if (self.make is None) == (self.function is None):
-            raise ValueError(f"loss {self.name!r} needs exactly one of function= and make=")
+        if (self.builder is None) == (self.function is None):
+            raise ValueError(f"loss {self.name!r} needs exactly one of function= and builder=")
         if self.inputs not in ("logits", "probabilities", "distance"):
             raise ValueError(f"inputs must be 'logits', 'probabilities' or 'distance', got {self.inputs!r}")
         if self.function is not None and "generator" in inspect.signature(self.function).parameters:
@@ -106,8 +106,8 @@ class LossEntry:
         ValueError
             For an option the loss does not take (the message lists those it takes).
         """
-        if self.make is not None:
-            return self.make(options)
+        if self.builder is not None:
+            return self.builder(options)
         check_option_names(self.name, options, self.options())
         function, keywords = self.function, {**self.defaults, **options}
         inputs, random = self.inputs, self.draws_random
@@ -126,6 +126,8 @@ class LossEntry:
             return function(prob, target, **keywords, **extra)
 
         return term
+
+    make = build  # the same, by the name training used before the registry
 
 
 def check_option_names(term: str, options: Mapping[str, Any], allowed: Sequence[str]) -> None:
