@@ -174,6 +174,13 @@ def loss_calls(functions: dict[str, object], threads: int) -> dict[str, tuple[ob
     }
 
 
+def kinds(args: argparse.Namespace) -> tuple[str, ...]:
+    """The prediction inputs to time."""
+    if args.quick or args.data == "curvilinear":
+        return ("curvilinear",)
+    return ("noise",) if args.data == "noise" else ("curvilinear", "noise")
+
+
 def compare_with_baseline(args: argparse.Namespace, repeats: int) -> None:
     """Time this toposeg's losses against those of ``args.baseline``, interleaved."""
     import toposeg.losses as current
@@ -182,9 +189,7 @@ def compare_with_baseline(args: argparse.Namespace, repeats: int) -> None:
     before = loss_calls(load_baseline(args.baseline), args.threads)
     rows = []
     for label, shape in SHAPES.items():
-        for kind in ("curvilinear", "noise"):
-            if args.quick and kind == "noise":
-                continue
+        for kind in kinds(args):
             prob, target, pred_dist, target_dist = inputs(shape, kind)
             for name in after:
                 call_after, distance = after[name]
@@ -216,6 +221,10 @@ def main() -> None:
         "--quick", action="store_true", help="one repeat, skip the noise inputs"
     )
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--data", choices=("curvilinear", "noise", "both"), default="both",
+        help="prediction inputs timed (--quick: curvilinear)",
+    )
     parser.add_argument(
         "--baseline", default=None, metavar="SRC",
         help="src folder of another toposeg checkout: time its losses against these (before/after)",
@@ -249,9 +258,7 @@ def main() -> None:
                 "vs peer": "",
             }
         )
-        for kind in ("curvilinear", "noise"):
-            if args.quick and kind == "noise":
-                continue
+        for kind in kinds(args):
             prob, target, pred_dist, target_dist = inputs(shape, kind)
             generator = torch.Generator().manual_seed(0)
             ours = {
