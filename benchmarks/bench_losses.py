@@ -133,10 +133,20 @@ def load_baseline(src: str) -> dict[str, object]:
 
     The modules of this toposeg are set aside while the other one imports (its own modules,
     Numba kernels and all), then put back; the functions keep references to their own modules.
+    The other one's kernels compile into a throwaway Numba cache: they are compiled after its
+    modules have left ``sys.modules``, which a cache shared with other processes must not keep.
     """
+    import atexit
+    import shutil
+    import tempfile
+
+    import numba
+
     ours = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "toposeg"}
     for name in ours:
         del sys.modules[name]
+    cache_dir, numba.config.CACHE_DIR = numba.config.CACHE_DIR, tempfile.mkdtemp(prefix="toposeg-baseline-")
+    atexit.register(shutil.rmtree, numba.config.CACHE_DIR, ignore_errors=True)
     sys.path.insert(0, src)
     try:
         losses = importlib.import_module("toposeg.losses")
@@ -144,6 +154,7 @@ def load_baseline(src: str) -> dict[str, object]:
             raise SystemExit(f"--baseline {src}: no toposeg package there")
         return {name: getattr(losses, name) for name in LOSS_NAMES}
     finally:
+        numba.config.CACHE_DIR = cache_dir
         sys.path.remove(src)
         for name in [n for n in sys.modules if n.split(".")[0] == "toposeg"]:
             del sys.modules[name]
