@@ -18,7 +18,7 @@ checkout, e.g. ``git archive main src | tar -x -C /tmp/before``) loads that topo
 beside this one's and times both, interleaved repetition by repetition, on the same inputs and
 random choices; it prints ``after / before`` for every loss (DMT and warping included)::
 
-    nice -n 5 python benchmarks/bench_losses.py --baseline /tmp/before/src --repeats 7
+    nice -n 5 python benchmarks/bench_losses.py --baseline /tmp/before/src --repeats 9 --clock cpu
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import argparse
 import importlib
 import importlib.util
 import sys
+import time
 import types
 import warnings
 from pathlib import Path
@@ -213,7 +214,10 @@ def compare_with_baseline(args: argparse.Namespace, repeats: int) -> None:
                     return once
 
                 times = interleaved_medians(
-                    {"before": run(call_before), "after": run(call_after)}, repeats=repeats, warmup=1
+                    {"before": run(call_before), "after": run(call_after)},
+                    repeats=repeats,
+                    warmup=1,
+                    clock=time.process_time if args.clock == "cpu" else time.perf_counter,
                 )
                 rows.append({
                     "input": label, "data": kind, "loss": name,
@@ -232,6 +236,11 @@ def main() -> None:
         "--quick", action="store_true", help="one repeat, skip the noise inputs"
     )
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--clock", choices=("wall", "cpu"), default="wall",
+        help="with --baseline: time by wall clock or by this process's CPU time (steadier on a "
+        "busy machine with one thread)",
+    )
     parser.add_argument(
         "--data", choices=("curvilinear", "noise", "both"), default="both",
         help="prediction inputs timed (--quick: curvilinear)",

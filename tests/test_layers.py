@@ -115,6 +115,17 @@ def test_scoring_does_not_import_applications():
     assert not wrong, "\n".join(wrong)
 
 
+def test_the_shared_cubical_kernels_serve_persistence_and_morse_only():
+    wrong = [
+        f"{module} imports {name}"
+        for module, path in _modules()
+        if _package_of(module) not in ("_cubical", "persistence", "morse")
+        for name in _imports(module, path)
+        if _package_of(name) == "_cubical"
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_the_layer_test_sees_a_wrong_import(tmp_path):
     """The checks above can fail: a module importing upward and privately is caught."""
     bad = tmp_path / "bad.py"
