@@ -8,11 +8,10 @@ from torch import nn
 
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
     check_reduction,
-    one_hot_target,
     reduce_loss,
 )
+from toposeg.losses.activation import activate
 
 __all__ = ["CLDiceLoss", "cldice_loss", "soft_skeleton"]
 
@@ -55,6 +54,9 @@ def cldice_loss(
     *,
     iterations: int = 3,
     smooth: float = 1.0,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """Soft-clDice loss ``1 - clDice`` (Shit et al. 2021), per image and channel.
@@ -69,6 +71,9 @@ def cldice_loss(
         Erosions of the soft skeleton: at least the largest structure radius in pixels.
     smooth : float
         Added to numerators and denominators, so that empty masks give a finite loss.
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}
         Over images and channels; ``"none"`` returns shape ``(B, C)``.
 
@@ -100,8 +105,9 @@ def cldice_loss(
     >>> round(cldice_loss(broken, target).item(), 4)
     0.1765
     """
-    prob = check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
+    prob, target = activate(
+        prob, target, sigmoid=sigmoid, softmax=softmax, include_background=include_background
+    )
     check_reduction(reduction)
     if not isinstance(smooth, (int, float)) or isinstance(smooth, bool) or smooth < 0:
         raise ValueError(f"smooth must be a non-negative number, got {smooth!r}")
@@ -132,10 +138,24 @@ class CLDiceLoss(nn.Module):
     """
 
     def __init__(
-        self, *, iterations: int = 3, smooth: float = 1.0, reduction: Reduction = "mean"
+        self,
+        *,
+        iterations: int = 3,
+        smooth: float = 1.0,
+        sigmoid: bool = False,
+        softmax: bool = False,
+        include_background: bool = True,
+        reduction: Reduction = "mean",
     ) -> None:
         super().__init__()
-        self.options = dict(iterations=iterations, smooth=smooth, reduction=reduction)
+        self.options = dict(
+            iterations=iterations,
+            smooth=smooth,
+            sigmoid=sigmoid,
+            softmax=softmax,
+            include_background=include_background,
+            reduction=reduction,
+        )
 
     def forward(self, prob: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return cldice_loss(prob, target, **self.options)

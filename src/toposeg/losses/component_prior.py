@@ -9,10 +9,10 @@ from torch import nn
 from toposeg._validation import check_connectivity
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
     check_reduction,
     reduce_loss,
 )
+from toposeg.losses.activation import activate
 from toposeg.persistence import cubical_persistence_batch
 
 __all__ = ["ComponentPrior", "component_prior"]
@@ -24,6 +24,9 @@ def component_prior(
     keep: int = 1,
     connectivity: int = 1,
     workers: int | None = None,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """Penalty on every connected component of a soft mask but the ``keep`` most persistent.
@@ -38,6 +41,9 @@ def component_prior(
         Foreground connectivity of the superlevel sets, as in SciPy (1: 4/6-connected).
     workers : int, optional
         Threads for the persistence computations (default: all CPUs).
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``mask_prob`` first (logits in), and whether channel 0 counts;
+        as in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}
         Over images and channels; ``"none"`` returns shape ``(B, C)``.
 
@@ -74,7 +80,13 @@ def component_prior(
     >>> round(m.grad[0, 0, 3, 3].item(), 6)
     1.0
     """
-    mask_prob = check_probabilities(mask_prob, "mask_prob")
+    mask_prob, _ = activate(
+        mask_prob,
+        sigmoid=sigmoid,
+        softmax=softmax,
+        include_background=include_background,
+        name="mask_prob",
+    )
     check_reduction(reduction)
     if isinstance(keep, bool) or not isinstance(keep, (int, np.integer)) or keep < 0:
         raise ValueError(f"keep must be a non-negative integer, got {keep!r}")
@@ -131,11 +143,20 @@ class ComponentPrior(nn.Module):
         keep: int = 1,
         connectivity: int = 1,
         workers: int | None = None,
+        sigmoid: bool = False,
+        softmax: bool = False,
+        include_background: bool = True,
         reduction: Reduction = "mean",
     ) -> None:
         super().__init__()
         self.options = dict(
-            keep=keep, connectivity=connectivity, workers=workers, reduction=reduction
+            keep=keep,
+            connectivity=connectivity,
+            workers=workers,
+            sigmoid=sigmoid,
+            softmax=softmax,
+            include_background=include_background,
+            reduction=reduction,
         )
 
     def forward(self, mask_prob: torch.Tensor) -> torch.Tensor:

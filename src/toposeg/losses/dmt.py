@@ -20,10 +20,9 @@ from torch import nn
 
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
-    one_hot_target,
     reduce_loss,
 )
+from toposeg.losses.activation import activate
 from toposeg.morse import morse_skeleton, watershed_boundaries
 
 __all__ = ["DMTLoss", "dmt_loss"]
@@ -70,6 +69,9 @@ def dmt_loss(
     beta: float = 3.0,
     structures: Structures = "both",
     connectivity: int = 1,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """``L = L_bce(f, g) + beta * L_dmt(f, g)``: cross-entropy plus the DMT loss.
@@ -89,6 +91,9 @@ def dmt_loss(
         The mask ``M_f``: S1(eps) ∪ S2(eps) as in the paper, or either alone.
     connectivity : int, optional
         1 (the paper's construction); ``ndim`` is allowed for ``structures="watershed"``.
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}, optional
         Reduce the ``(B, C)`` per-image, per-channel losses.
 
@@ -126,8 +131,9 @@ def dmt_loss(
     >>> bool(dmt_loss(prob, target, eps=0.2, beta=3.0) > plain)
     True
     """
-    prob = check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
+    prob, target = activate(
+        prob, target, sigmoid=sigmoid, softmax=softmax, include_background=include_background
+    )
     eps, beta = _check_options(eps, beta, structures, connectivity, prob.ndim - 2)
     batch, channels, *spatial = prob.shape
     n_pixels = int(np.prod(spatial))
@@ -178,6 +184,9 @@ class DMTLoss(nn.Module):
         beta: float = 3.0,
         structures: Structures = "both",
         connectivity: int = 1,
+        sigmoid: bool = False,
+        softmax: bool = False,
+        include_background: bool = True,
         reduction: Reduction = "mean",
     ) -> None:
         super().__init__()
@@ -188,11 +197,15 @@ class DMTLoss(nn.Module):
         self.beta = beta
         self.structures = structures
         self.connectivity = connectivity
+        self.activation = dict(
+            sigmoid=sigmoid, softmax=softmax, include_background=include_background
+        )
         self.reduction = reduction
 
     def forward(self, prob: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return dmt_loss(prob, target, eps=self.eps, beta=self.beta, structures=self.structures,
-                        connectivity=self.connectivity, reduction=self.reduction)
+                        connectivity=self.connectivity, reduction=self.reduction,
+                        **self.activation)
 
     def extra_repr(self) -> str:
         return (f"eps={self.eps}, beta={self.beta}, structures={self.structures!r}, "

@@ -12,9 +12,7 @@ from torch import nn
 from toposeg._validation import check_connectivity
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
     check_reduction,
-    one_hot_target,
     reduce_loss,
 )
 from toposeg.losses._matched_terms import (
@@ -23,6 +21,7 @@ from toposeg.losses._matched_terms import (
     matched_terms,
 )
 from toposeg.losses._patches import Generator, PatchMode, check_patch_size, patch_layout
+from toposeg.losses.activation import activate
 from toposeg.persistence.matching import MatchingMethod
 
 __all__ = ["TopoLoss", "topo_loss"]
@@ -43,6 +42,9 @@ def topo_loss(
     connectivity: int = 1,
     generator: Generator = None,
     workers: int | None = None,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """Topological loss: squared distance between the persistence diagrams of the prediction
@@ -51,7 +53,7 @@ def topo_loss(
     Parameters
     ----------
     prob : (B, C, H, W) or (B, C, D, H, W) tensor
-        Probabilities in [0, 1] (apply a sigmoid or softmax first). Each channel is one class,
+        Probabilities in [0, 1], or logits with ``sigmoid`` or ``softmax``. Each channel is one class,
         handled one-vs-rest.
     target : tensor
         Same shape as ``prob`` (binary or soft values in [0, 1]), or integer labels
@@ -81,6 +83,9 @@ def topo_loss(
         Source of the random patch positions (default: torch's global generator).
     workers : int, optional
         Threads for the persistence computations (default: all CPUs).
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}
         Over images and channels; ``"none"`` returns shape ``(B, C)``.
 
@@ -134,8 +139,9 @@ def topo_loss(
     >>> torch.nonzero(ring.grad).tolist(), round(ring.grad[0, 0, 1, 2].item(), 6)
     ([[0, 0, 1, 2]], -1.4)
     """
-    prob = check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
+    prob, target = activate(
+        prob, target, sigmoid=sigmoid, softmax=softmax, include_background=include_background
+    )
     check_reduction(reduction)
     ndim = prob.ndim - 2
     dims = check_dims(dims, ndim, (1,) if ndim == 2 else (1, 2))
@@ -180,7 +186,9 @@ class TopoLoss(nn.Module):
 
     Parameters
     ----------
-    dims, patch, patch_size, num_patches, frame, matching, connectivity, workers, reduction
+    dims, patch, patch_size, num_patches, frame, matching, connectivity, workers
+        As for :func:`topo_loss`.
+    sigmoid, softmax, include_background, reduction
         As for :func:`topo_loss`.
     seed : int, optional
         Seeds the module's ``torch.Generator`` (default: torch's global generator).
@@ -208,6 +216,9 @@ class TopoLoss(nn.Module):
         matching: MatchingMethod = "auto",
         connectivity: int = 1,
         workers: int | None = None,
+        sigmoid: bool = False,
+        softmax: bool = False,
+        include_background: bool = True,
         reduction: Reduction = "mean",
         seed: int | None = None,
     ) -> None:
@@ -221,6 +232,9 @@ class TopoLoss(nn.Module):
             matching=matching,
             connectivity=connectivity,
             workers=workers,
+            sigmoid=sigmoid,
+            softmax=softmax,
+            include_background=include_background,
             reduction=reduction,
         )
         self.generator = None if seed is None else torch.Generator().manual_seed(seed)

@@ -14,10 +14,9 @@ from toposeg._validation import check_connectivity
 from toposeg.digital import critical_mask_batch
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
-    one_hot_target,
     reduce_loss,
 )
+from toposeg.losses.activation import activate
 
 __all__ = ["PixelLoss", "WarpingLoss", "warping_loss"]
 
@@ -35,6 +34,9 @@ def warping_loss(
     warp_weight: float = 1.0,
     dice_weight: float = 0.0,
     max_passes: int | None = 1,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """Homotopy warping loss: a pixel loss restricted to the critical pixels of homotopic warping,
@@ -43,7 +45,7 @@ def warping_loss(
     Parameters
     ----------
     prob : (B, C, H, W) or (B, C, D, H, W) tensor of float
-        Probabilities in [0, 1] (apply a sigmoid or softmax first). Each channel is a
+        Probabilities in [0, 1], or logits with ``sigmoid`` or ``softmax``. Each channel is a
         one-vs-rest foreground; its binary prediction is ``prob > 0.5``.
     target : tensor
         Binary masks shaped like ``prob``, or integer labels ``(B, *spatial)`` in
@@ -61,6 +63,9 @@ def warping_loss(
         the thesis' total loss (eq. 5.4); the default 0 gives the warping term alone.
     max_passes : int or None, optional
         Passes of each warping (see :func:`toposeg.digital.warp`); 1 is the thesis' algorithm.
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}, optional
         Reduction over samples and channels; ``"none"`` returns shape ``(B, C)``.
 
@@ -99,8 +104,9 @@ def warping_loss(
     >>> round(loss.item(), 4)                  # -log(0.3) on 1 critical pixel of 45
     0.0268
     """
-    check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
+    prob, target = activate(
+        prob, target, sigmoid=sigmoid, softmax=softmax, include_background=include_background
+    )
     spatial = prob.shape[2:]
     connectivity = check_connectivity(connectivity, len(spatial))
     if pixel_loss not in ("ce", "dice", "mse"):
@@ -173,6 +179,9 @@ class WarpingLoss(nn.Module):
         warp_weight: float = 1.0,
         dice_weight: float = 0.0,
         max_passes: int | None = 1,
+        sigmoid: bool = False,
+        softmax: bool = False,
+        include_background: bool = True,
         reduction: Reduction = "mean",
     ) -> None:
         super().__init__()
@@ -181,6 +190,9 @@ class WarpingLoss(nn.Module):
         self.warp_weight = warp_weight
         self.dice_weight = dice_weight
         self.max_passes = max_passes
+        self.activation = dict(
+            sigmoid=sigmoid, softmax=softmax, include_background=include_background
+        )
         self.reduction = reduction
 
     def forward(self, prob: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -193,4 +205,5 @@ class WarpingLoss(nn.Module):
             dice_weight=self.dice_weight,
             max_passes=self.max_passes,
             reduction=self.reduction,
+            **self.activation,
         )
