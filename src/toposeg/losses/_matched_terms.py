@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from toposeg.losses._patches import PatchLayout, extract_patches
+from toposeg.losses.transfer import to_device
 from toposeg.persistence import (
     PersistenceResult,
     betti_numbers,
@@ -143,15 +144,15 @@ def gather_squared_terms(prediction: torch.Tensor, terms: MatchedTerms) -> torch
     """
     device, dtype = prediction.device, prediction.dtype
     flat = prediction.reshape(-1)
-    index = torch.from_numpy(terms.index).to(device)
+    index = to_device(terms.index, device)
     valid = index >= 0
     gathered = flat[index.clamp(min=0)]
-    constant = torch.from_numpy(terms.constant).to(device=device, dtype=dtype)
+    constant = to_device(terms.constant, device, dtype)
     values = torch.where(valid, gathered, constant)
-    goal = torch.from_numpy(terms.goal).to(device=device, dtype=dtype)
+    goal = to_device(terms.goal, device, dtype)
     squared = (values - goal) ** 2
-    group = torch.from_numpy(terms.group).to(device)
-    offset = torch.from_numpy(terms.offset).to(device=device, dtype=dtype)
+    group = to_device(terms.group, device)
+    offset = to_device(terms.offset, device, dtype)
     return offset.index_add(0, group, squared)
 
 

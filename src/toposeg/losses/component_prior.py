@@ -13,6 +13,7 @@ from toposeg.losses._checks import (
     reduce_loss,
 )
 from toposeg.losses.activation import activate
+from toposeg.losses.transfer import host_array, to_device
 from toposeg.persistence import cubical_persistence_batch
 
 __all__ = ["ComponentPrior", "component_prior"]
@@ -94,7 +95,7 @@ def component_prior(
     connectivity = check_connectivity(connectivity, len(spatial))
     with torch.no_grad():
         images = (
-            mask_prob.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
+            host_array(mask_prob.reshape(batch * channels, *spatial), np.float64)
         )
     results = cubical_persistence_batch(images, connectivity=connectivity, workers=workers)
 
@@ -115,9 +116,9 @@ def component_prior(
 
     device = mask_prob.device
     flat = mask_prob.reshape(-1)
-    birth = torch.from_numpy(np.concatenate(births)).to(device)
-    death = torch.from_numpy(np.concatenate(deaths)).to(device)
-    group = torch.from_numpy(np.concatenate(groups)).to(device)
+    birth = to_device(np.concatenate(births), device)
+    death = to_device(np.concatenate(deaths), device)
+    group = to_device(np.concatenate(groups), device)
     end = torch.zeros((), dtype=mask_prob.dtype, device=device)
     dying = torch.where(death >= 0, flat[death.clamp(min=0)], end)
     squared = (flat[birth] - dying) ** 2

@@ -23,6 +23,7 @@ from toposeg.losses._checks import (
     reduce_loss,
 )
 from toposeg.losses.activation import activate
+from toposeg.losses.transfer import host_array, to_device
 from toposeg.morse import morse_skeleton, watershed_boundaries
 
 __all__ = ["DMTLoss", "dmt_loss"]
@@ -138,7 +139,7 @@ def dmt_loss(
     batch, channels, *spatial = prob.shape
     n_pixels = int(np.prod(spatial))
     copy_dtype = torch.float64 if prob.dtype == torch.float64 else torch.float32
-    maps = prob.detach().to("cpu", copy_dtype).reshape(batch * channels, *spatial).numpy()
+    maps = host_array(prob.reshape(batch * channels, *spatial).to(copy_dtype))
 
     def indices(likelihood: np.ndarray) -> np.ndarray:
         return _mask_indices(likelihood, eps, structures, connectivity)
@@ -153,8 +154,8 @@ def dmt_loss(
     flat_prob = prob.reshape(batch * channels, n_pixels)
     flat_target = target.reshape(batch * channels, n_pixels)
     counts = [len(f) for f in found]
-    rows = torch.from_numpy(np.repeat(np.arange(batch * channels), counts)).to(prob.device)
-    cols = torch.from_numpy(np.concatenate(found)).to(prob.device)
+    rows = to_device(np.repeat(np.arange(batch * channels), counts), prob.device)
+    cols = to_device(np.concatenate(found), prob.device)
     on_mask = F.binary_cross_entropy(flat_prob[rows, cols], flat_target[rows, cols], reduction="none")
     dmt = torch.zeros(batch * channels, dtype=prob.dtype, device=prob.device).index_add(0, rows, on_mask)
     bce = F.binary_cross_entropy(flat_prob, flat_target, reduction="none").mean(dim=1)

@@ -22,6 +22,7 @@ from toposeg.losses._matched_terms import (
 )
 from toposeg.losses._patches import Generator, PatchMode, check_patch_size, patch_layout
 from toposeg.losses.activation import activate
+from toposeg.losses.transfer import host_array, to_device
 from toposeg.persistence.matching import MatchingMethod
 
 __all__ = ["TopoLoss", "topo_loss"]
@@ -161,10 +162,8 @@ def topo_loss(
         generator=generator,
     )
     with torch.no_grad():
-        images = prob.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
-        wanted = (
-            target.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
-        )
+        images = host_array(prob.reshape(batch * channels, *spatial), np.float64)
+        wanted = host_array(target.reshape(batch * channels, *spatial), np.float64)
     terms = matched_terms(
         images,
         wanted,

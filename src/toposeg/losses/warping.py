@@ -17,6 +17,7 @@ from toposeg.losses._checks import (
     reduce_loss,
 )
 from toposeg.losses.activation import activate
+from toposeg.losses.transfer import host_array, to_device
 
 __all__ = ["PixelLoss", "WarpingLoss", "warping_loss"]
 
@@ -125,8 +126,8 @@ def warping_loss(
         truth = target.detach() > 0.5
         if (target != truth.to(target.dtype)).any():
             raise ValueError("target must be binary (0 or 1) for the warping loss: its topology is needed")
-        truth = truth.cpu().numpy()
-        predicted = (prob.detach() > 0.5).cpu().numpy()
+        truth = host_array(truth)
+        predicted = host_array(prob > 0.5)
     batch, channels = prob.shape[:2]
     size = int(np.prod(spatial))
     masks = critical_mask_batch(
@@ -136,8 +137,8 @@ def warping_loss(
         max_passes=max_passes,
     )
     critical = np.flatnonzero(np.stack(masks))
-    index = torch.from_numpy(critical).to(prob.device)
-    group = torch.from_numpy(critical // size).to(prob.device)
+    index = to_device(critical, prob.device)
+    group = to_device(critical // size, prob.device)
     f = prob.reshape(-1)[index]
     g = target.reshape(-1)[index]
 
