@@ -84,3 +84,18 @@ def test_activation_refuses_nan_logits():
     logits[0, 0, 0, 0] = float("nan")
     with pytest.raises(ValueError, match="prob contains NaN"):
         activate(logits, sigmoid=True)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_bfloat16_autocast_keeps_gradients(name):
+    """A network layer under CPU autocast gives bfloat16 probabilities: the loss is computed in
+    float32 and the gradient reaches the layer (tests/losses/test_cuda.py does it on CUDA)."""
+    logits = _logits().float()
+    weight = torch.ones(1, 1, 1, 1, requires_grad=True)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        prob = torch.sigmoid(torch.nn.functional.conv2d(logits, weight))
+        assert prob.dtype == torch.bfloat16
+        value = LOSSES[name](prob, (_labels() == 1).long())
+    value.backward()
+    assert value.dtype == torch.float32 and torch.isfinite(value)
+    assert weight.grad is not None and torch.isfinite(weight.grad).all() and weight.grad.abs() > 0

@@ -72,7 +72,7 @@ def activate(
     -------
     prob : torch.Tensor
         Probabilities, differentiable with respect to ``prediction``, with ``C`` or ``C - 1``
-        channels.
+        channels; float32 when ``prediction`` is float16 or bfloat16 (mixed precision).
     target : torch.Tensor or None
         The target as a float tensor shaped like ``prob``, or ``None``.
 
@@ -119,6 +119,8 @@ def activate(
     else:
         prob = prediction
     prob = check_probabilities(prob, name)
+    if prob.dtype in (torch.float16, torch.bfloat16):  # from autocast: the loss in float32
+        prob = prob.float()
     target = None if target is None else one_hot_target(target, prob, "target")
     if not include_background:
         if prob.shape[1] < 2:

@@ -22,7 +22,7 @@ from toposeg.losses._checks import (
     Reduction,
     reduce_loss,
 )
-from toposeg.losses.activation import activate
+from toposeg.losses.activation import activate, check_activation
 from toposeg.losses.transfer import host_array, to_device
 from toposeg.morse import morse_skeleton, watershed_boundaries
 
@@ -156,9 +156,10 @@ def dmt_loss(
     counts = [len(f) for f in found]
     rows = to_device(np.repeat(np.arange(batch * channels), counts), prob.device)
     cols = to_device(np.concatenate(found), prob.device)
-    on_mask = F.binary_cross_entropy(flat_prob[rows, cols], flat_target[rows, cols], reduction="none")
+    with torch.autocast(prob.device.type, enabled=False):  # BCE is unsafe to autocast
+        on_mask = F.binary_cross_entropy(flat_prob[rows, cols], flat_target[rows, cols], reduction="none")
+        bce = F.binary_cross_entropy(flat_prob, flat_target, reduction="none").mean(dim=1)
     dmt = torch.zeros(batch * channels, dtype=prob.dtype, device=prob.device).index_add(0, rows, on_mask)
-    bce = F.binary_cross_entropy(flat_prob, flat_target, reduction="none").mean(dim=1)
     values = (bce + beta * dmt / n_pixels).reshape(batch, channels)
     return reduce_loss(values, reduction)
 
@@ -192,6 +193,7 @@ class DMTLoss(nn.Module):
     ) -> None:
         super().__init__()
         _check_options(eps, beta, structures, connectivity)
+        check_activation(sigmoid, softmax, include_background)
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
         self.eps = eps

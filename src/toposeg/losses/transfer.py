@@ -31,6 +31,8 @@ def host_array(tensor: torch.Tensor, dtype: np.dtype | type | None = None) -> np
         pinned.copy_(tensor, non_blocking=True)
         torch.cuda.current_stream(tensor.device).synchronize()  # the copy has landed
         tensor = pinned
+    if tensor.dtype == torch.bfloat16:  # NumPy has no bfloat16
+        tensor = tensor.float()
     array = tensor.cpu().numpy()
     return array if dtype is None else array.astype(dtype)
 

@@ -146,7 +146,9 @@ def warping_loss(
         return prob.new_zeros(batch * channels).index_add(0, group, values)
 
     if pixel_loss == "ce":
-        warp_term = per_channel(F.binary_cross_entropy(f, g, reduction="none")) / size
+        with torch.autocast(prob.device.type, enabled=False):  # BCE is unsafe to autocast
+            cross_entropy = F.binary_cross_entropy(f, g, reduction="none")
+        warp_term = per_channel(cross_entropy) / size
     elif pixel_loss == "mse":
         warp_term = per_channel((f - g) ** 2) / size
     else:

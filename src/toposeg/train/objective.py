@@ -85,7 +85,7 @@ def _library_loss(function_name: str, term: str, fixed: Mapping[str, Any], *,
                              "which this installation does not have")
         parameters = inspect.signature(function).parameters
         taken = [n for n, p in parameters.items() if p.kind == p.KEYWORD_ONLY and n not in fixed
-                 and n not in ("generator", "reduction")]
+                 and n not in ("generator", "reduction", "sigmoid", "softmax", "include_background")]
         _check_keys(term, options, taken)
         keywords = {**options, **fixed}
 

@@ -137,7 +137,8 @@ def topological_term(
             f"[{labels.min().item()}, {labels.max().item()}]"
         )
     target = F.one_hot(labels, classes).movedim(-1, 1).to(prob.dtype)
-    return TOPOLOGICAL_TERMS[name].function(prob[:, 1:], target[:, 1:])
+    with torch.autocast(logits.device.type, enabled=False):  # nnU-Net's autocast: float32 here
+        return TOPOLOGICAL_TERMS[name].function(prob[:, 1:], target[:, 1:])
 
 
 class WithTopologicalTerm(nn.Module):
