@@ -113,3 +113,16 @@ def test_bad_options_are_named(environ, message):
 def test_options_default_to_none():
     assert read_options({}) == read_options({"TOPOSEG_NNUNET_WEIGHT": " "})
     assert read_options({"TOPOSEG_NNUNET_START_EPOCH": "0"}).start_epoch == 0
+
+
+def test_register_without_nnunet_is_a_clear_error(monkeypatch, capsys):
+    import importlib.util
+
+    from toposeg.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "nnunetv2" else real(name, *a)
+    )
+    assert main(["nnunet", "register"]) == 2
+    assert "nnU-Net v2 is not installed: pip install 'toposeg[nnunet]'" in capsys.readouterr().err
