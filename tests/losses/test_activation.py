@@ -8,7 +8,9 @@ import torch
 from toposeg.losses import (
     cldice_loss,
     component_prior,
+    dice_loss,
     dmt_loss,
+    dmt_term,
     topo_loss,
     warping_loss,
 )
@@ -20,6 +22,8 @@ LOSSES = {
     "dmt": lambda p, t, **k: dmt_loss(p, t, eps=0.2, **k),
     "warping": lambda p, t, **k: warping_loss(p, t, **k),
     "component_prior": lambda p, t, **k: component_prior(p, **k),
+    "dmt_term": lambda p, t, **k: dmt_term(p, t, eps=0.2, **k),
+    "dice": lambda p, t, **k: dice_loss(p, t, **k),
 }
 
 

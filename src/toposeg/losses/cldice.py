@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from toposeg.losses._checks import (
     Reduction,
@@ -12,6 +11,7 @@ from toposeg.losses._checks import (
     reduce_loss,
 )
 from toposeg.losses.activation import activate
+from toposeg.losses._module import LossModule
 
 __all__ = ["CLDiceLoss", "cldice_loss", "soft_skeleton"]
 
@@ -108,9 +108,7 @@ def cldice_loss(
     prob, target = activate(
         prob, target, sigmoid=sigmoid, softmax=softmax, include_background=include_background
     )
-    check_reduction(reduction)
-    if not isinstance(smooth, (int, float)) or isinstance(smooth, bool) or smooth < 0:
-        raise ValueError(f"smooth must be a non-negative number, got {smooth!r}")
+    _check_options(smooth=smooth, reduction=reduction)
     spatial = tuple(range(2, prob.ndim))
     skeleton_pred = soft_skeleton(prob, iterations=iterations)
     with torch.no_grad():  # the target is constant: no graph for its skeleton
@@ -125,7 +123,16 @@ def cldice_loss(
     return reduce_loss(1 - cldice, reduction)
 
 
-class CLDiceLoss(nn.Module):
+def _check_options(*, smooth: object, reduction: object, iterations: object = 3, **_: object) -> None:
+    """Check the options of :func:`cldice_loss` that do not depend on the input."""
+    check_reduction(reduction)
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
+        raise ValueError(f"iterations must be a non-negative integer, got {iterations!r}")
+    if not isinstance(smooth, (int, float)) or isinstance(smooth, bool) or smooth < 0:
+        raise ValueError(f"smooth must be a non-negative number, got {smooth!r}")
+
+
+class CLDiceLoss(LossModule):
     """Module form of :func:`cldice_loss`.
 
     Examples
@@ -137,28 +144,8 @@ class CLDiceLoss(nn.Module):
     torch.Size([])
     """
 
-    def __init__(
-        self,
-        *,
-        iterations: int = 3,
-        smooth: float = 1.0,
-        sigmoid: bool = False,
-        softmax: bool = False,
-        include_background: bool = True,
-        reduction: Reduction = "mean",
-    ) -> None:
-        super().__init__()
-        self.options = dict(
-            iterations=iterations,
-            smooth=smooth,
-            sigmoid=sigmoid,
-            softmax=softmax,
-            include_background=include_background,
-            reduction=reduction,
-        )
-
-    def forward(self, prob: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return cldice_loss(prob, target, **self.options)
+    function = staticmethod(cldice_loss)
+    check = staticmethod(_check_options)
 
 
 def _erode(image: torch.Tensor) -> torch.Tensor:

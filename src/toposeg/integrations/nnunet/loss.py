@@ -13,15 +13,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from toposeg.losses import cldice_loss, dmt_loss, topo_loss, warping_loss
+from toposeg.losses import cldice_loss, dmt_term, topo_loss, warping_loss
 from toposeg.train.comparison import DEFAULT_WEIGHTS
 
 __all__ = ["TOPOLOGICAL_TERMS", "TopologicalTerm", "WithTopologicalTerm", "topological_term"]
 
 
 def _dmt_term(prob: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    # dmt_loss(beta=1) = BCE + L_dmt; nnU-Net already has a cross-entropy, so the term is L_dmt
-    return dmt_loss(prob, target, eps=0.2, beta=1.0) - F.binary_cross_entropy(prob, target)
+    # L_dmt alone: nnU-Net already has a cross-entropy
+    return dmt_term(prob, target, eps=0.2)
 
 
 @dataclass(frozen=True)
