@@ -223,7 +223,7 @@ class DMTTerm(LossModule):
     Examples
     --------
     >>> DMTTerm(eps=0.2)
-    DMTTerm(eps=0.2, structures='both', connectivity=1, workers=None, reduction='mean')
+    DMTTerm(eps=0.2, structures='both', connectivity=1, workers=None, sigmoid=False, softmax=False, include_background=True, reduction='mean')
     """
 
     function = staticmethod(dmt_term)

@@ -100,7 +100,7 @@ class DiceLoss(LossModule):
     Examples
     --------
     >>> DiceLoss(smooth=1.0)
-    DiceLoss(smooth=1.0, reduction='mean')
+    DiceLoss(smooth=1.0, sigmoid=False, softmax=False, include_background=True, reduction='mean')
     """
 
     function = staticmethod(dice_loss)
