@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from toposeg.losses.transfer import host_array, to_device
 from toposeg.structures import PairTerms, PixelTerms
 
 __all__ = [
@@ -27,8 +28,8 @@ def detached_stack(tensor: torch.Tensor, dtype: torch.dtype = torch.float64) -> 
     ``(B * C, *spatial)`` of ``dtype``."""
     batch, channels, *spatial = tensor.shape
     with torch.no_grad():
-        copy = tensor.detach().to(device="cpu", dtype=dtype, copy=True)
-    return copy.reshape(batch * channels, *spatial).numpy()
+        copy = host_array(tensor.to(dtype)).copy()  # never a view of the prediction
+    return copy.reshape(batch * channels, *spatial)
 
 
 def gather(
@@ -36,11 +37,11 @@ def gather(
 ) -> torch.Tensor:
     """``tensor.flatten()[index]``, differentiable; where ``index`` is ``-1``, ``constant``."""
     flat = tensor.reshape(-1)
-    where = torch.from_numpy(index).to(tensor.device)
+    where = to_device(index, tensor.device)
     if constant is None:
         return flat[where]
     if isinstance(constant, np.ndarray):
-        fill = torch.from_numpy(constant).to(device=tensor.device, dtype=tensor.dtype)
+        fill = to_device(constant, tensor.device, tensor.dtype)
     else:
         fill = torch.tensor(constant, dtype=tensor.dtype, device=tensor.device)
     return torch.where(where >= 0, flat[where.clamp(min=0)], fill)
@@ -59,9 +60,9 @@ def per_image_sum(
     start = (
         torch.zeros(count, dtype=dtype, device=device)
         if offset is None
-        else torch.from_numpy(offset).to(device=device, dtype=dtype)
+        else to_device(offset, device, dtype)
     )
-    return start.index_add(0, torch.from_numpy(group).to(device), values)
+    return start.index_add(0, to_device(group, device), values)
 
 
 def gather_squared_terms(prediction: torch.Tensor, terms: PixelTerms) -> torch.Tensor:
@@ -72,7 +73,7 @@ def gather_squared_terms(prediction: torch.Tensor, terms: PixelTerms) -> torch.T
     ``prediction``'s device.
     """
     values = gather(prediction, terms.index, terms.constant)
-    goal = torch.from_numpy(terms.goal).to(device=prediction.device, dtype=prediction.dtype)
+    goal = to_device(terms.goal, prediction.device, prediction.dtype)
     squared = (values - goal) ** 2
     return per_image_sum(prediction, squared, terms.group, len(terms.offset), terms.offset)
 

@@ -42,7 +42,7 @@ def check_probabilities(prob: torch.Tensor, name: str = "prob") -> torch.Tensor:
     if low < 0 or high > 1:
         raise ValueError(
             f"{name} must hold probabilities in [0, 1], got values in [{low:.3g}, {high:.3g}]; "
-            "apply a sigmoid or softmax to logits first"
+            "pass sigmoid=True or softmax=True to give logits"
         )
     return prob
 

@@ -7,11 +7,10 @@ import torch.nn.functional as F
 
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
     check_reduction,
-    one_hot_target,
     reduce_loss,
 )
+from toposeg.losses.activation import activate
 from toposeg.losses._module import LossModule
 
 __all__ = ["CLDiceLoss", "cldice_loss", "soft_skeleton"]
@@ -55,6 +54,9 @@ def cldice_loss(
     *,
     iterations: int = 3,
     smooth: float = 1.0,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """Soft-clDice loss ``1 - clDice`` (Shit et al. 2021), per image and channel.
@@ -69,6 +71,9 @@ def cldice_loss(
         Erosions of the soft skeleton: at least the largest structure radius in pixels.
     smooth : float
         Added to numerators and denominators, so that empty masks give a finite loss.
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}
         Over images and channels; ``"none"`` returns shape ``(B, C)``.
 
@@ -100,8 +105,9 @@ def cldice_loss(
     >>> round(cldice_loss(broken, target).item(), 4)
     0.1765
     """
-    prob = check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
+    prob, target = activate(
+        prob, target, sigmoid=sigmoid, softmax=softmax, include_background=include_background
+    )
     _check_options(smooth=smooth, reduction=reduction)
     spatial = tuple(range(2, prob.ndim))
     skeleton_pred = soft_skeleton(prob, iterations=iterations)

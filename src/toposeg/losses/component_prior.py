@@ -10,10 +10,10 @@ from toposeg._validation import check_connectivity
 from toposeg.losses._bridge import detached_stack, gather_pair_terms
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
     check_reduction,
     reduce_loss,
 )
+from toposeg.losses.activation import activate
 from toposeg.losses._module import LossModule
 from toposeg.structures import component_terms
 
@@ -26,6 +26,9 @@ def component_prior(
     keep: int = 1,
     connectivity: int = 1,
     workers: int | None = None,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """Penalty on every connected component of a soft mask but the ``keep`` most persistent.
@@ -40,6 +43,9 @@ def component_prior(
         Foreground connectivity of the superlevel sets, as in SciPy (1: 4/6-connected).
     workers : int, optional
         Threads for the persistence computations (default: all CPUs).
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``mask_prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}
         Over images and channels; ``"none"`` returns shape ``(B, C)``.
 
@@ -76,7 +82,13 @@ def component_prior(
     >>> round(m.grad[0, 0, 3, 3].item(), 6)
     1.0
     """
-    mask_prob = check_probabilities(mask_prob, "mask_prob")
+    mask_prob, _ = activate(
+        mask_prob,
+        sigmoid=sigmoid,
+        softmax=softmax,
+        include_background=include_background,
+        name="mask_prob",
+    )
     _check_options(keep=keep, workers=workers, reduction=reduction)
     batch, channels, *spatial = mask_prob.shape
     connectivity = check_connectivity(connectivity, len(spatial))

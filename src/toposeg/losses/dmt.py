@@ -19,11 +19,10 @@ from toposeg._batch import check_workers
 from toposeg.losses._bridge import detached_stack, gather, per_image_sum
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
     check_reduction,
-    one_hot_target,
     reduce_loss,
 )
+from toposeg.losses.activation import activate, check_activation
 from toposeg.losses._module import LossModule
 from toposeg.structures import MorseStructures, check_morse_options, morse_mask_pixels
 
@@ -40,6 +39,9 @@ def _check_options(
     workers: object,
     reduction: object,
     beta: object = 0.0,
+    sigmoid: object = False,
+    softmax: object = False,
+    include_background: object = True,
     ndim: int | None = None,
 ) -> float:
     """Check the options of the DMT functions; return ``eps`` as a float."""
@@ -50,6 +52,7 @@ def _check_options(
         raise ValueError(f"beta must be >= 0, got {beta}")
     check_reduction(reduction)
     check_workers(workers)
+    check_activation(sigmoid, softmax, include_background)
     return eps
 
 
@@ -58,8 +61,8 @@ def _morse_sums(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Check the inputs and ``options``; return ``prob``, ``target`` (shaped like ``prob``) and,
     per image and channel ``(B * C,)``, the sum of the pixel cross-entropies over ``M_f``."""
-    prob = check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
+    activation = {k: options.pop(k) for k in ("sigmoid", "softmax", "include_background")}
+    prob, target = activate(prob, target, **activation)
     eps = _check_options(**options, ndim=prob.ndim - 2)
     batch, channels = prob.shape[:2]
     copy_dtype = torch.float64 if prob.dtype == torch.float64 else torch.float32
@@ -71,9 +74,10 @@ def _morse_sums(
         connectivity=connectivity,
         workers=workers,
     )
-    on_mask = F.binary_cross_entropy(
-        gather(prob, pixels.index), gather(target, pixels.index), reduction="none"
-    )
+    with torch.autocast(prob.device.type, enabled=False):  # BCE is unsafe to autocast
+        on_mask = F.binary_cross_entropy(
+            gather(prob, pixels.index), gather(target, pixels.index), reduction="none"
+        )
     return prob, target, per_image_sum(prob, on_mask, pixels.group, batch * channels)
 
 
@@ -85,6 +89,9 @@ def dmt_term(
     structures: Structures = "both",
     connectivity: int = 1,
     workers: int | None = None,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """The DMT term ``L_dmt(f, g) = L_bce(f ∘ M_f, g ∘ M_f)`` alone (no pixel loss).
@@ -112,7 +119,8 @@ def dmt_term(
     >>> bool(torch.isclose(total, plain + 3 * dmt_term(prob, target, eps=0.2)))
     True
     """
-    options = dict(eps=eps, structures=structures, connectivity=connectivity, workers=workers)
+    options = dict(eps=eps, structures=structures, connectivity=connectivity, workers=workers,
+                   sigmoid=sigmoid, softmax=softmax, include_background=include_background)
     prob, target, sums = _morse_sums(prob, target, dict(options, reduction=reduction))
     batch, channels, *spatial = prob.shape
     return reduce_loss((sums / int(np.prod(spatial))).reshape(batch, channels), reduction)
@@ -127,6 +135,9 @@ def dmt_loss(
     structures: Structures = "both",
     connectivity: int = 1,
     workers: int | None = None,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """``L = L_bce(f, g) + beta * L_dmt(f, g)``: cross-entropy plus the DMT loss.
@@ -148,6 +159,12 @@ def dmt_loss(
         1 (the paper's construction); ``ndim`` is allowed for ``structures="watershed"``.
     workers : int, optional
         Threads for the Morse structures of a batch (default: all CPUs).
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}, optional
         Reduce the ``(B, C)`` per-image, per-channel losses.
 
@@ -185,15 +202,17 @@ def dmt_loss(
     >>> bool(dmt_loss(prob, target, eps=0.2, beta=3.0) > plain)
     True
     """
-    options = dict(eps=eps, beta=beta, structures=structures, connectivity=connectivity)
+    options = dict(eps=eps, beta=beta, structures=structures, connectivity=connectivity,
+                   sigmoid=sigmoid, softmax=softmax, include_background=include_background)
     prob, target, dmt = _morse_sums(prob, target, dict(options, workers=workers, reduction=reduction))
     batch, channels, *spatial = prob.shape
     n_pixels = int(np.prod(spatial))
-    bce = F.binary_cross_entropy(
-        prob.reshape(batch * channels, n_pixels),
-        target.reshape(batch * channels, n_pixels),
-        reduction="none",
-    ).mean(dim=1)
+    with torch.autocast(prob.device.type, enabled=False):  # BCE is unsafe to autocast
+        bce = F.binary_cross_entropy(
+            prob.reshape(batch * channels, n_pixels),
+            target.reshape(batch * channels, n_pixels),
+            reduction="none",
+        ).mean(dim=1)
     values = (bce + float(beta) * dmt / n_pixels).reshape(batch, channels)
     return reduce_loss(values, reduction)
 
@@ -204,7 +223,7 @@ class DMTTerm(LossModule):
     Examples
     --------
     >>> DMTTerm(eps=0.2)
-    DMTTerm(eps=0.2, structures='both', connectivity=1, workers=None, reduction='mean')
+    DMTTerm(eps=0.2, structures='both', connectivity=1, workers=None, sigmoid=False, softmax=False, include_background=True, reduction='mean')
     """
 
     function = staticmethod(dmt_term)

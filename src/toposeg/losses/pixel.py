@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from toposeg.losses._checks import Reduction, check_reduction, reduce_loss
 from toposeg.losses._module import LossModule
+from toposeg.losses.activation import activate
 
 __all__ = ["BCELoss", "DiceLoss", "bce_loss", "dice_loss"]
 
@@ -35,6 +36,9 @@ def dice_loss(
     target: torch.Tensor,
     *,
     smooth: float = 1.0,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """Soft Dice loss ``1 - (2 |P G| + s) / (|P| + |G| + s)`` per image and channel.
@@ -47,6 +51,9 @@ def dice_loss(
         Values in [0, 1], shaped like ``prob``.
     smooth : float
         ``s``: keeps the loss finite (and 0) on empty masks.
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}
         Over images and channels; ``"none"`` returns shape ``(B, C)``.
 
@@ -59,6 +66,9 @@ def dice_loss(
     0.0
     """
     _check_options(smooth=smooth, reduction=reduction)
+    prob, target = activate(
+        prob, target, sigmoid=sigmoid, softmax=softmax, include_background=include_background
+    )
     dims = tuple(range(2, prob.ndim))  # per sample and channel, so the mean splits over processes
     overlap = (prob * target).sum(dims)
     values = 1 - (2 * overlap + smooth) / (prob.sum(dims) + target.sum(dims) + smooth)
@@ -90,7 +100,7 @@ class DiceLoss(LossModule):
     Examples
     --------
     >>> DiceLoss(smooth=1.0)
-    DiceLoss(smooth=1.0, reduction='mean')
+    DiceLoss(smooth=1.0, sigmoid=False, softmax=False, include_background=True, reduction='mean')
     """
 
     function = staticmethod(dice_loss)

@@ -35,8 +35,8 @@ TermFunction = Callable[
 
 Inputs = Literal["logits", "probabilities", "distance"]
 
-# options a training term never takes from the user: the pipeline reduces and seeds
-_PIPELINE_OPTIONS = ("generator", "reduction")
+# options a training term never takes from the user: the pipeline reduces, seeds and activates
+_PIPELINE_OPTIONS = ("generator", "reduction", "sigmoid", "softmax", "include_background")
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,10 @@ from toposeg._validation import check_connectivity
 from toposeg.losses._bridge import detached_stack, gather_squared_terms
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
     check_reduction,
-    one_hot_target,
     reduce_loss,
 )
+from toposeg.losses.activation import activate
 from toposeg.losses._module import LossModule
 from toposeg.losses._random import Generator, as_rng
 from toposeg.persistence.matching import MatchingMethod
@@ -47,6 +46,9 @@ def topo_loss(
     connectivity: int = 1,
     generator: Generator = None,
     workers: int | None = None,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """Topological loss: squared distance between the persistence diagrams of the prediction
@@ -85,6 +87,9 @@ def topo_loss(
         Source of the random patch positions (default: torch's global generator).
     workers : int, optional
         Threads for the persistence computations (default: all CPUs).
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}
         Over images and channels; ``"none"`` returns shape ``(B, C)``.
 
@@ -138,8 +143,9 @@ def topo_loss(
     >>> torch.nonzero(ring.grad).tolist(), round(ring.grad[0, 0, 1, 2].item(), 6)
     ([[0, 0, 1, 2]], -1.4)
     """
-    prob = check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
+    prob, target = activate(
+        prob, target, sigmoid=sigmoid, softmax=softmax, include_background=include_background
+    )
     _check_options(frame=frame, matching=matching, patch=patch, workers=workers, reduction=reduction)
     ndim = prob.ndim - 2
     dims = check_dims(dims, ndim, (1,) if ndim == 2 else (1, 2))

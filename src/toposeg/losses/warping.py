@@ -14,11 +14,11 @@ from toposeg._validation import check_connectivity
 from toposeg.losses._bridge import gather, per_image_sum
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
     check_reduction,
-    one_hot_target,
     reduce_loss,
 )
+from toposeg.losses.activation import activate
+from toposeg.losses.transfer import host_array
 from toposeg.losses._module import LossModule
 from toposeg.structures import warping_critical_pixels
 
@@ -39,6 +39,9 @@ def warping_loss(
     dice_weight: float = 0.0,
     max_passes: int | None = 1,
     workers: int | None = None,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """Homotopy warping loss: a pixel loss restricted to the critical pixels of homotopic warping,
@@ -67,6 +70,9 @@ def warping_loss(
         Passes of each warping (see :func:`toposeg.digital.warp`); 1 is the thesis' algorithm.
     workers : int, optional
         Threads for the warpings of a batch (default: all CPUs).
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}, optional
         Reduction over samples and channels; ``"none"`` returns shape ``(B, C)``.
 
@@ -105,8 +111,9 @@ def warping_loss(
     >>> round(loss.item(), 4)                  # -log(0.3) on 1 critical pixel of 45
     0.0268
     """
-    check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
+    prob, target = activate(
+        prob, target, sigmoid=sigmoid, softmax=softmax, include_background=include_background
+    )
     spatial = prob.shape[2:]
     connectivity = check_connectivity(connectivity, len(spatial))
     _check_options(
@@ -120,8 +127,8 @@ def warping_loss(
         truth = target.detach() > 0.5
         if (target != truth.to(target.dtype)).any():
             raise ValueError("target must be binary (0 or 1) for the warping loss: its topology is needed")
-        truth = truth.cpu().numpy()
-        predicted = (prob.detach() > 0.5).cpu().numpy()
+        truth = host_array(truth)
+        predicted = host_array(prob > 0.5)
     batch, channels = prob.shape[:2]
     size = int(np.prod(spatial))
     critical = warping_critical_pixels(
@@ -138,7 +145,9 @@ def warping_loss(
         return per_image_sum(prob, values, critical.group, batch * channels)
 
     if pixel_loss == "ce":
-        warp_term = per_channel(F.binary_cross_entropy(f, g, reduction="none")) / size
+        with torch.autocast(prob.device.type, enabled=False):  # BCE is unsafe to autocast
+            cross_entropy = F.binary_cross_entropy(f, g, reduction="none")
+        warp_term = per_channel(cross_entropy) / size
     elif pixel_loss == "mse":
         warp_term = per_channel((f - g) ** 2) / size
     else:
