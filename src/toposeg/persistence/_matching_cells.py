@@ -1,0 +1,65 @@
+"""The cells of the V-construction around a pixel, in the order used by the Betti matching.
+
+A 2D image is handled as a volume of depth 1. A cell of dimension ``k`` is a base vertex and
+``k`` axes; its value is the largest value of its vertices and its *top vertex* the vertex
+that comes last in the filtration order ``(value, flat index)``. Cells are totally ordered by
+``(rank of the top vertex, flat index of the base, type)``, where the type numbers the axes
+sets: an edge's type is its axis, a 3D square's type is the axis normal to it (the convention
+of Betti-Matching-3D, so that untied inputs give the same pairs). Among the cells whose top
+vertex is a given pixel ``p``, that order is fixed: the *slots* of ``p``, listed here once per
+shape of the grid.
+"""
+
+from __future__ import annotations
+
+import functools
+from itertools import product
+
+import numpy as np
+
+__all__ = ["CellTable", "cell_table"]
+
+
+class CellTable:
+    """The slots of one dimension of cells (arrays ready for the kernels).
+
+    ``delta[s]`` is the top vertex minus the base of slot ``s`` (coordinates ``(z, y, x)``),
+    ``kind[s]`` its type, ``axes[t]`` the 0/1 mask of the axes spanned by type ``t``,
+    ``corners[t]`` the coordinates of its vertices relative to the base (``2**k`` rows).
+    """
+
+    def __init__(self, types: list[tuple[int, ...]]) -> None:
+        entries = []
+        for t, spanned in enumerate(types):
+            for bits in product((0, 1), repeat=len(spanned)):
+                delta = [0, 0, 0]
+                for axis, bit in zip(spanned, bits):
+                    delta[axis] = bit
+                entries.append((tuple(-d for d in delta), t, tuple(delta)))
+        entries.sort()  # base flat index ascending, then type
+        self.delta = np.array([e[2] for e in entries], dtype=np.int64)
+        self.kind = np.array([e[1] for e in entries], dtype=np.int64)
+        self.axes = np.zeros((len(types), 3), dtype=np.int64)
+        n_corners = 2 ** len(types[0])
+        self.corners = np.zeros((len(types), n_corners, 3), dtype=np.int64)
+        for t, spanned in enumerate(types):
+            self.axes[t, list(spanned)] = 1
+            for c, bits in enumerate(product((0, 1), repeat=len(spanned))):
+                for axis, bit in zip(spanned, bits):
+                    self.corners[t, c, axis] = bit
+        self.n_types = len(types)
+        for array in (self.delta, self.kind, self.axes, self.corners):
+            array.setflags(write=False)
+
+
+@functools.lru_cache(maxsize=8)
+def cell_table(ndim: int, k: int) -> CellTable:
+    """The slots of the cells of dimension ``k`` (1 .. ``ndim``) of a 2D or 3D grid."""
+    axes = (1, 2) if ndim == 2 else (0, 1, 2)
+    if k == ndim:
+        types = [axes]
+    elif k == 1:
+        types = [(a,) for a in axes]
+    else:  # squares of a 3D grid, numbered by their normal axis
+        types = [(1, 2), (0, 2), (0, 1)]
+    return CellTable(types)

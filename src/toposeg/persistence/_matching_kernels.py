@@ -1,0 +1,383 @@
+"""Kernels of the Betti matching: union-finds and reductions over the cells of the V-construction.
+
+Every pass visits pixels in a filtration order and, at each pixel ``p``, the cells whose top
+vertex is ``p`` in the order of their slots (:mod:`._matching_cells`). Vertices are keyed by
+their rank; a top cell (square in 2D, cube in 3D) by ``rank(top vertex) * n_slots + slot``;
+an edge row of the 3D reduction likewise. Pairs of equal values (zero persistence) are never
+reported, but their cells still take part in the union-finds and the clearing.
+
+* Dimension 0: union-find over vertices, edges in increasing order, elder rule.
+* Dimension ``ndim - 1``: union-find over top cells and the outside (the eldest), the cells of
+  dimension ``ndim - 1`` in decreasing order (Alexander duality).
+* Image pairs of ``f -> c`` (``c <= f``): the same union-finds, linked by the cells of one
+  filtration and keyed by the other: in dimension 0 the components of ``c`` keyed by ``f``;
+  in dimension ``ndim - 1`` the components of the complement of ``f`` keyed by ``c``.
+* Dimension 1 in 3D: reduction of the boundaries of the squares (columns in the order of one
+  filtration, rows in the order of another), with clearing of the squares that create cavities.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toposeg._numba import inline_kernel, kernel
+
+_NONE = -1
+_FRAME_KEY = np.iinfo(np.int64).max
+
+
+@inline_kernel
+def _root(parent, x):
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+@inline_kernel
+def _base(p, slot, delta, kind, axes, depth, height, width):
+    """Flat index of the base of the cell in ``slot`` of pixel ``p``, or -1 if outside."""
+    z = p // (height * width)
+    y = (p // width) % height
+    x = p % width
+    t = kind[slot]
+    bz = z - delta[slot, 0]
+    by = y - delta[slot, 1]
+    bx = x - delta[slot, 2]
+    if bz < 0 or by < 0 or bx < 0:
+        return -1
+    if bz + axes[t, 0] >= depth or by + axes[t, 1] >= height or bx + axes[t, 2] >= width:
+        return -1
+    return (bz * height + by) * width + bx
+
+
+@inline_kernel
+def _is_top(p, base, t, corners, rank, height, width):
+    """Whether ``p`` is the top vertex (last in ``rank``) of the cell ``(base, t)``."""
+    rp = rank[p]
+    for c in range(corners.shape[1]):
+        v = base + (corners[t, c, 0] * height + corners[t, c, 1]) * width + corners[t, c, 2]
+        if rank[v] > rp:
+            return False
+    return True
+
+
+@kernel
+def top_cell_keys(rank, depth, height, width, delta, corners, n_slots, keys, tops):
+    """Key and top vertex of every top cell (indexed by the flat index of its base); cells
+    that do not exist keep key -1."""
+    keys[:] = -1
+    dz = 1 if corners[0, :, 0].max() > 0 else 0
+    for z in range(depth - dz):
+        for y in range(height - 1):
+            for x in range(width - 1):
+                base = (z * height + y) * width + x
+                best = base
+                for c in range(corners.shape[1]):
+                    v = base + (corners[0, c, 0] * height + corners[0, c, 1]) * width + corners[0, c, 2]
+                    if rank[v] > rank[best]:
+                        best = v
+                bz = best // (height * width) - z
+                by = (best // width) % height - y
+                bx = best % width - x
+                slot = 0
+                for s in range(n_slots):
+                    if delta[s, 0] == bz and delta[s, 1] == by and delta[s, 2] == bx:
+                        slot = s
+                keys[base] = rank[best] * n_slots + slot
+                tops[base] = best
+
+
+@kernel
+def low_pairs(values, rank, order, depth, height, width, delta, kind, axes, corners, pair_of_vertex):
+    """Dimension-0 pairs of one filtration: ``(birth vertex, death pixel)`` rows; fills
+    ``pair_of_vertex`` (-1 where a vertex gives birth to no pair)."""
+    n = order.shape[0]
+    parent = np.arange(n)
+    pairs = np.empty((n, 2), dtype=np.int64)
+    count = 0
+    pair_of_vertex[:] = _NONE
+    for i in range(n):
+        p = order[i]
+        for s in range(delta.shape[0]):
+            base = _base(p, s, delta, kind, axes, depth, height, width)
+            if base < 0 or not _is_top(p, base, kind[s], corners, rank, height, width):
+                continue
+            t = kind[s]
+            other = base + (axes[t, 0] * height + axes[t, 1]) * width + axes[t, 2]
+            if other == p:
+                other = base
+            a = _root(parent, p)
+            b = _root(parent, other)
+            if a == b:
+                continue
+            young = a if rank[a] > rank[b] else b
+            parent[young] = b if young == a else a
+            if values[young] != values[p]:
+                pairs[count, 0] = young
+                pairs[count, 1] = p
+                pair_of_vertex[young] = count
+                count += 1
+    return pairs[:count].copy()
+
+
+@kernel
+def low_matches(values_c, rank_c, order_c, rank_f, rank_g, pair_of_vertex_f, pair_of_vertex_g,
+                depth, height, width, delta, kind, axes, corners):
+    """Dimension-0 Betti matching: ``(pair of f, pair of g)`` rows, from the edges of ``c`` in
+    its order with three union-finds (keyed by ``c``, ``f`` and ``g``)."""
+    n = order_c.shape[0]
+    parent_c = np.arange(n)
+    parent_f = np.arange(n)
+    parent_g = np.arange(n)
+    matches = np.empty((n, 2), dtype=np.int64)
+    count = 0
+    for i in range(n):
+        p = order_c[i]
+        for s in range(delta.shape[0]):
+            base = _base(p, s, delta, kind, axes, depth, height, width)
+            if base < 0 or not _is_top(p, base, kind[s], corners, rank_c, height, width):
+                continue
+            t = kind[s]
+            other = base + (axes[t, 0] * height + axes[t, 1]) * width + axes[t, 2]
+            if other == p:
+                other = base
+            a = _root(parent_c, p)
+            b = _root(parent_c, other)
+            if a == b:
+                continue
+            young = a if rank_c[a] > rank_c[b] else b
+            parent_c[young] = b if young == a else a
+            a = _root(parent_f, p)
+            b = _root(parent_f, other)
+            young_f = a if rank_f[a] > rank_f[b] else b
+            parent_f[young_f] = b if young_f == a else a
+            a = _root(parent_g, p)
+            b = _root(parent_g, other)
+            young_g = a if rank_g[a] > rank_g[b] else b
+            parent_g[young_g] = b if young_g == a else a
+            if values_c[young] != values_c[p]:
+                pf = pair_of_vertex_f[young_f]
+                pg = pair_of_vertex_g[young_g]
+                if pf >= 0 and pg >= 0:
+                    matches[count, 0] = pf
+                    matches[count, 1] = pg
+                    count += 1
+    return matches[:count].copy()
+
+
+@inline_kernel
+def _cofaces(base, t, axes, top_axes, depth, height, width, frame):
+    """The two top cells of the cell ``(base, t)`` of dimension ``ndim - 1`` (the outside is
+    ``frame``)."""
+    m = 0
+    for a in range(3):
+        if top_axes[a] == 1 and axes[t, a] == 0:
+            m = a
+    z = base // (height * width)
+    y = (base // width) % height
+    x = base % width
+    size = depth if m == 0 else (height if m == 1 else width)
+    coord = z if m == 0 else (y if m == 1 else x)
+    step = height * width if m == 0 else (width if m == 1 else 1)
+    after = base if coord < size - 1 else frame
+    before = base - step if coord > 0 else frame
+    return before, after
+
+
+@kernel
+def top_pairs(values, rank, order, keys, tops, keys_c, depth, height, width,
+              delta, kind, axes, corners, top_axes, image_of_cell, merged):
+    """Top-dimensional pairs of one filtration ``f`` (``(birth pixel, death pixel)`` rows) and
+    its image pairs into ``c``: ``image_of_cell[s]`` is the pair of ``f`` whose image dies at
+    the top cell ``s`` of ``c`` (-1 if none). ``merged`` marks the cells that join two
+    components of the complement (they create a class: clearing for the 3D reduction)."""
+    n = order.shape[0]
+    frame = keys.shape[0] - 1
+    parent = np.arange(frame + 1)
+    parent_c = np.arange(frame + 1)
+    pairs = np.empty((n, 2), dtype=np.int64)
+    count = 0
+    image_of_cell[:] = _NONE
+    merged[:] = False
+    n_types = axes.shape[0]
+    for i in range(n - 1, -1, -1):
+        p = order[i]
+        for s in range(delta.shape[0] - 1, -1, -1):
+            base = _base(p, s, delta, kind, axes, depth, height, width)
+            if base < 0 or not _is_top(p, base, kind[s], corners, rank, height, width):
+                continue
+            u, w = _cofaces(base, kind[s], axes, top_axes, depth, height, width, frame)
+            a = _root(parent, u)
+            b = _root(parent, w)
+            if a == b:
+                continue
+            merged[base * n_types + kind[s]] = True
+            young = a if keys[a] < keys[b] else b
+            parent[young] = b if young == a else a
+            a = _root(parent_c, u)
+            b = _root(parent_c, w)
+            young_c = a if keys_c[a] < keys_c[b] else b
+            parent_c[young_c] = b if young_c == a else a
+            death = tops[young]
+            if values[p] != values[death]:
+                pairs[count, 0] = p
+                pairs[count, 1] = death
+                image_of_cell[young_c] = count
+                count += 1
+    return pairs[:count].copy()
+
+
+@kernel
+def top_matches(values_c, rank_c, order_c, keys_c, tops_c, image_f, image_g, depth, height, width,
+                delta, kind, axes, corners, top_axes, merged):
+    """Top-dimensional Betti matching: ``(pair of f, pair of g)`` rows, from the complement of
+    ``c``; ``merged`` as in :func:`top_pairs`."""
+    n = order_c.shape[0]
+    frame = keys_c.shape[0] - 1
+    parent = np.arange(frame + 1)
+    matches = np.empty((n, 2), dtype=np.int64)
+    count = 0
+    merged[:] = False
+    n_types = axes.shape[0]
+    for i in range(n - 1, -1, -1):
+        p = order_c[i]
+        for s in range(delta.shape[0] - 1, -1, -1):
+            base = _base(p, s, delta, kind, axes, depth, height, width)
+            if base < 0 or not _is_top(p, base, kind[s], corners, rank_c, height, width):
+                continue
+            u, w = _cofaces(base, kind[s], axes, top_axes, depth, height, width, frame)
+            a = _root(parent, u)
+            b = _root(parent, w)
+            if a == b:
+                continue
+            merged[base * n_types + kind[s]] = True
+            young = a if keys_c[a] < keys_c[b] else b
+            parent[young] = b if young == a else a
+            if values_c[p] != values_c[tops_c[young]]:
+                pf = image_f[young]
+                pg = image_g[young]
+                if pf >= 0 and pg >= 0:
+                    matches[count, 0] = pf
+                    matches[count, 1] = pg
+                    count += 1
+    return matches[:count].copy()
+
+
+@inline_kernel
+def _edge_key(u, w, rank, edge_slot, axis_type, n_edge_slots):
+    """Row key of the edge ``u -> w = u + e_axis`` in the order of ``rank``."""
+    if rank[w] > rank[u]:
+        return rank[w] * n_edge_slots + edge_slot[axis_type, 1]
+    return rank[u] * n_edge_slots + edge_slot[axis_type, 0]
+
+
+@kernel
+def reduce_squares(rank_col, order_col, cleared, rank_row, depth, height, width,
+                   delta, kind, axes, corners, edge_slot, n_edge_slots, pivot_of_square):
+    """Reduce the boundaries of the squares of a 3D grid: columns in the order of
+    ``rank_col`` (squares marked in ``cleared`` skipped), rows (edges) in the order of
+    ``rank_row``. Returns ``(square cell id, pivot row key, top pixel of the square)`` rows
+    and fills ``pivot_of_square`` (-1 where a square has no pivot)."""
+    n = order_col.shape[0]
+    n_keys = n * n_edge_slots
+    column_of_pivot = np.full(n_keys, -1, dtype=np.int64)
+    start = np.zeros(64, dtype=np.int64)
+    pool = np.empty(1024, dtype=np.int64)
+    used = 0
+    n_columns = 0
+    work = np.empty(64, dtype=np.int64)
+    spare = np.empty(64, dtype=np.int64)
+    out = np.empty((1024, 3), dtype=np.int64)
+    count = 0
+    pivot_of_square[:] = _NONE
+    strides = np.array([height * width, width, 1], dtype=np.int64)
+    for i in range(n):
+        p = order_col[i]
+        for s in range(delta.shape[0]):
+            base = _base(p, s, delta, kind, axes, depth, height, width)
+            if base < 0:
+                continue
+            t = kind[s]
+            cell = base * 3 + t
+            if cleared[cell] or not _is_top(p, base, t, corners, rank_col, height, width):
+                continue
+            # the four edges of the square spanning axes i < j
+            ai = -1
+            aj = -1
+            for a in range(3):
+                if axes[t, a] == 1:
+                    if ai < 0:
+                        ai = a
+                    else:
+                        aj = a
+            length = 0
+            for e in range(4):
+                axis = ai if e < 2 else aj
+                other = aj if e < 2 else ai
+                u = base + (strides[other] if e % 2 == 1 else 0)
+                w = u + strides[axis]
+                work[length] = _edge_key(u, w, rank_row, edge_slot, axis, n_edge_slots)
+                length += 1
+            work[:4] = -np.sort(-work[:4])
+            while length > 0:
+                column = column_of_pivot[work[0]]
+                if column < 0:
+                    break
+                lo = start[column]
+                hi = start[column + 1]
+                needed = length + hi - lo
+                if spare.shape[0] < needed:
+                    spare = np.empty(2 * needed, dtype=np.int64)
+                # symmetric difference of two descending lists
+                a = 0
+                b = lo
+                k = 0
+                while a < length and b < hi:
+                    if work[a] > pool[b]:
+                        spare[k] = work[a]
+                        a += 1
+                        k += 1
+                    elif work[a] < pool[b]:
+                        spare[k] = pool[b]
+                        b += 1
+                        k += 1
+                    else:
+                        a += 1
+                        b += 1
+                while a < length:
+                    spare[k] = work[a]
+                    a += 1
+                    k += 1
+                while b < hi:
+                    spare[k] = pool[b]
+                    b += 1
+                    k += 1
+                work, spare = spare, work
+                length = k
+            if length == 0:
+                continue
+            if n_columns + 2 > start.shape[0]:
+                bigger = np.empty(2 * start.shape[0], dtype=np.int64)
+                bigger[: n_columns + 1] = start[: n_columns + 1]
+                start = bigger
+            if used + length > pool.shape[0]:
+                bigger = np.empty(2 * (used + length), dtype=np.int64)
+                bigger[:used] = pool[:used]
+                pool = bigger
+            start[n_columns] = used
+            pool[used : used + length] = work[:length]
+            used += length
+            start[n_columns + 1] = used
+            column_of_pivot[work[0]] = n_columns
+            n_columns += 1
+            if count == out.shape[0]:
+                bigger2 = np.empty((2 * count, 3), dtype=np.int64)
+                bigger2[:count] = out[:count]
+                out = bigger2
+            out[count, 0] = cell
+            out[count, 1] = work[0]
+            out[count, 2] = p
+            pivot_of_square[cell] = work[0]
+            count += 1
+    return out[:count].copy()
