@@ -150,15 +150,18 @@ def betti_matching(
 
     Examples
     --------
-    A ring predicted with a gap: the target's hole has no partner, and the component the gap
-    leaves behind is matched.
+    A ring predicted in the right place is matched with the target's ring; a ring elsewhere
+    is not, although the two diagrams are equal:
 
     >>> import numpy as np
     >>> from toposeg.persistence import betti_matching
-    >>> target = np.zeros((5, 5)); target[1:4, 1:4] = 1.0; target[2, 2] = 0.0
-    >>> pred = target * 0.9; pred[1, 2] = 0.2
-    >>> betti_matching(pred, target).num_matched
+    >>> target = np.zeros((9, 9)); target[1:4, 1:4] = 1.0; target[2, 2] = 0.0
+    >>> betti_matching(0.8 * target, target).num_matched
     (0, 1)
+    >>> elsewhere = np.roll(0.8 * target, 4, axis=1)
+    >>> result = betti_matching(elsewhere, target)
+    >>> result.num_matched, result.num_unmatched_pred, result.num_unmatched_target
+    ((0, 0), (0, 1), (0, 1))
     """
     pred = check_array(pred, "pred")
     target = check_array(target, "target")
