@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -202,3 +205,28 @@ def test_bad_input(kwargs, message):
     target = kwargs.pop("target")
     with pytest.raises((TypeError, ValueError), match=message):
         betti_matching(pred, target, **kwargs)
+
+
+def _data_folder() -> Path:
+    if os.environ.get("TOPOSEG_DATA"):
+        return Path(os.environ["TOPOSEG_DATA"])
+    return Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+
+
+def test_published_example():
+    """The reference's published example: a road label against its signed distance transform
+    (sublevel sets): 11 and 22 matched, 68 and 278 unmatched in the first input, none in the
+    second."""
+    path = _data_folder() / "betti_matching_roads" / "label_0111.png"
+    if not path.is_file():
+        pytest.skip(f"the published example's label is not at {path}")
+    from PIL import Image
+    from scipy.ndimage import distance_transform_edt
+
+    label = (255 - np.asarray(Image.open(path), dtype=np.float64)) / 255
+    assert label.shape == (375, 375)
+    signed = distance_transform_edt(label) - distance_transform_edt(1 - label)
+    result = betti_matching(signed, label, filtration="sublevel")
+    assert result.num_matched == (11, 22)
+    assert result.num_unmatched_pred == (68, 278)
+    assert result.num_unmatched_target == (0, 0)
