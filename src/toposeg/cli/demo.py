@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", default=None, help="built-in dataset (default: membranes)")
     parser.add_argument("--methods", default=None,
                         help="comma-separated: plain and topological losses "
-                             "(default: plain,cldice,topo,dmt,warping,localized)")
+                             "(default: plain,cldice,topo,dmt,warping,localized; also betti_matching)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and patches")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default 1)")
     parser.add_argument("--quick", action="store_true", help="a tiny run for CI (seconds)")

@@ -33,7 +33,7 @@ _HELP = {
     "width": "UNet channels at the top level",
     "norm": "UNet normalisation",
     "dropout": "UNet dropout probability",
-    "loss": "weighted sum of terms: ce, dice, cldice, topo, dmt, warping, localized; e.g. 'ce+0.1*topo'",
+    "loss": "weighted sum of terms: ce, dice, cldice, topo, betti_matching, dmt, warping, localized; e.g. 'ce+0.1*topo'",
     "loss_options": "option of a loss term, TERM.KEY=VALUE (repeat), e.g. dmt.eps=0.2",
     "epochs": "total epochs",
     "pretrain_epochs": "first epochs with the pixel terms only",

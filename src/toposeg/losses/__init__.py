@@ -7,6 +7,7 @@ by the core engine; the loss is built by gathering prediction values at critical
 gradients come from autograd.
 """
 
+from toposeg.losses.betti_matching import BettiMatchingLoss, betti_matching_loss
 from toposeg.losses.cldice import CLDiceLoss, cldice_loss, soft_skeleton
 from toposeg.losses.component_prior import ComponentPrior, component_prior
 from toposeg.losses.dmt import DMTLoss, dmt_loss
@@ -15,12 +16,14 @@ from toposeg.losses.topo import TopoLoss, topo_loss
 from toposeg.losses.warping import WarpingLoss, warping_loss
 
 __all__ = [
+    "BettiMatchingLoss",
     "CLDiceLoss",
     "ComponentPrior",
     "DMTLoss",
     "LocalizedPHLoss",
     "TopoLoss",
     "WarpingLoss",
+    "betti_matching_loss",
     "cldice_loss",
     "component_prior",
     "dmt_loss",

@@ -31,7 +31,9 @@ __all__ = ["ComparisonConfig", "ComparisonResult", "compare_losses", "format_com
 #: beta = 3; the others from the sweep on one membranes run (seed 0) in docs/training.md: the
 #: largest of 0.003, 0.01 (topo, localized), 0.5, 1 (clDice), 1, 3, 10, 30 (warping) that kept
 #: Dice within a point of plain.
-DEFAULT_WEIGHTS = {"cldice": 1.0, "topo": 0.003, "dmt": 3.0, "warping": 3.0, "localized": 0.003}
+#: Betti matching takes TopoLoss's weight (a sum of squared values over pairs too), untuned.
+DEFAULT_WEIGHTS = {"cldice": 1.0, "topo": 0.003, "dmt": 3.0, "warping": 3.0, "localized": 0.003,
+                   "betti_matching": 0.003}
 
 #: Test metrics of the comparison (the seeds' tables).
 TEST_METRICS = ("dice", "adapted_rand", "voi", "betti_error", "warping_error", "cldice")
@@ -57,7 +59,7 @@ class ComparisonConfig:
         A built-in dataset.
     methods : tuple of str
         ``"plain"`` and topological loss terms (``cldice``, ``topo``, ``dmt``, ``warping``,
-        ``localized``).
+        ``localized``, ``betti_matching``).
     pixel_loss : str
         The pretraining loss, kept when fine-tuning (e.g. ``"ce"``, ``"ce+dice"``).
     weights : mapping

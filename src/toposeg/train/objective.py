@@ -1,8 +1,8 @@
 """Training losses by name: ``"ce"``, ``"dice+0.1*topo"``, ``"ce+3*dmt"``.
 
 A loss is a weighted sum of named terms. Each term is one entry of :data:`LOSS_TERMS`: a pixel
-term (``ce``, ``dice``) or a topological term (``cldice``, ``topo``, ``dmt``, ``warping``,
-``localized``) that calls the loss of :mod:`toposeg.losses`. The seeds' schedule pretrains with
+term (``ce``, ``dice``) or a topological term (``cldice``, ``topo``, ``betti_matching``, ``dmt``,
+``warping``, ``localized``) that calls the loss of :mod:`toposeg.losses`. The seeds' schedule pretrains with
 the pixel terms, then fine-tunes with all of them (:meth:`LossSpec.pixel_part`).
 """
 
@@ -121,6 +121,8 @@ LOSS_TERMS: dict[str, LossTerm] = {
                  _library_loss("cldice_loss", "cldice", {})),
         LossTerm("topo", "topological", "persistence-diagram loss, TopoLoss (seed 002)",
                  _library_loss("topo_loss", "topo", {}, random=True), draws_random=True),
+        LossTerm("betti_matching", "topological", "Betti matching loss (Stucki et al. 2023), pairs matched in place",
+                 _library_loss("betti_matching_loss", "betti_matching", {}, random=True), draws_random=True),
         LossTerm("dmt", "topological", "cross-entropy on the Morse structures, L_dmt (seed 001)", _make_dmt),
         LossTerm("warping", "topological", "cross-entropy on the homotopy-warping critical pixels (thesis ch.5)",
                  _library_loss("warping_loss", "warping", {})),
