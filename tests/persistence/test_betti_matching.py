@@ -55,14 +55,16 @@ def test_superlevel_is_sublevel_of_the_negation():
 
 
 @pytest.mark.parametrize("ndim", [2, 3])
-def test_pairs_are_those_of_the_engine(ndim):
+@pytest.mark.parametrize("construction", ["V", "T"])
+def test_pairs_are_those_of_the_engine(ndim, construction):
     rng = np.random.default_rng(2 + ndim)
     shape = (40, 40) if ndim == 2 else (9, 10, 11)
+    connectivity = 1 if construction == "V" else ndim
     f, g = rng.random(shape), rng.random(shape)
-    result = betti_matching(f, g)
+    result = betti_matching(f, g, connectivity=connectivity)
     for pred, matched, unmatched in ((f, result.matched_pred, result.unmatched_pred),
                                      (g, result.matched_target, result.unmatched_target)):
-        engine = cubical_persistence(pred)
+        engine = cubical_persistence(pred, connectivity=connectivity)
         for d in range(ndim):
             ours = np.concatenate([matched[d], unmatched[d]])
             assert sorted(map(tuple, ours.tolist())) == sorted(map(tuple, engine.critical_pixels(d).tolist()))
@@ -116,14 +118,29 @@ def test_a_ring_with_a_gap():
     assert betti_matching(weak, target).num_matched == (0, 1)
 
 
-def test_identical_inputs_match_everything():
+@pytest.mark.parametrize("construction", ["V", "T"])
+def test_identical_inputs_match_everything(construction):
     rng = np.random.default_rng(3)
     for shape in ((20, 30), (6, 7, 8)):
         f = rng.random(shape)
-        result = betti_matching(f, f)
+        result = betti_matching(f, f, connectivity=1 if construction == "V" else len(shape))
         assert result.num_unmatched_pred == result.num_unmatched_target == (0,) * len(shape)
         for d in range(len(shape)):
             np.testing.assert_array_equal(result.matched_pred[d], result.matched_target[d])
+
+
+def test_t_construction_connects_diagonal_pixels():
+    """Two blobs touching at a corner: two components in the V-construction, one in the T."""
+    target = np.zeros((6, 6))
+    target[1:3, 1:3] = 1.0
+    target[3:5, 3:5] = 1.0
+    pred = 0.9 * target
+    assert betti_matching(pred, target, connectivity=1).num_matched == (1, 0)
+    assert betti_matching(pred, target, connectivity=2).num_matched == (0, 0)
+    ring = np.zeros((5, 5))
+    ring[1, 2] = ring[2, 1] = ring[2, 3] = ring[3, 2] = 1.0  # a diamond: a hole only in T
+    assert betti_matching(ring, ring, connectivity=1).num_matched == (3, 0)
+    assert betti_matching(ring, ring, connectivity=2).num_matched == (0, 1)
 
 
 def test_a_hole_in_the_wrong_place_is_not_matched():
@@ -139,12 +156,16 @@ def test_a_hole_in_the_wrong_place_is_not_matched():
     assert result.num_unmatched_pred[1] == result.num_unmatched_target[1] == 1
 
 
-def test_frame_equals_padding_by_hand():
+@pytest.mark.parametrize("construction", ["V", "T"])
+def test_frame_equals_padding_by_hand(construction):
     rng = np.random.default_rng(4)
     for shape in ((9, 11), (5, 6, 7)):
         f, g = rng.random(shape), rng.random(shape)
-        framed = betti_matching(f, g, frame=1.0)
-        padded = betti_matching(np.pad(f, 1, constant_values=1.0), np.pad(g, 1, constant_values=1.0))
+        conn = 1 if construction == "V" else len(shape)
+        framed = betti_matching(f, g, frame=1.0, connectivity=conn)
+        padded = betti_matching(
+            np.pad(f, 1, constant_values=1.0), np.pad(g, 1, constant_values=1.0), connectivity=conn
+        )
         inner = np.pad(np.arange(f.size).reshape(shape), 1, constant_values=-1).ravel()
         for d in range(len(shape)):
             for ours, theirs in ((framed.matched_pred, padded.matched_pred),
@@ -195,7 +216,7 @@ def test_result_is_immutable_and_inputs_untouched():
         ({"pred": np.full((4, 4), np.nan), "target": np.zeros((4, 4))}, "NaN"),
         ({"pred": np.zeros((4, 4)), "target": np.zeros((4, 4)), "dims": (2,)}, "dims"),
         ({"pred": np.zeros((4, 4)), "target": np.zeros((4, 4)), "filtration": "up"}, "filtration"),
-        ({"pred": np.zeros((4, 4)), "target": np.zeros((4, 4)), "connectivity": 2}, "T-construction"),
+        ({"pred": np.zeros((4, 4)), "target": np.zeros((4, 4)), "connectivity": 3}, "connectivity"),
         ({"pred": np.zeros((4, 4)), "target": np.zeros((4, 4)), "frame": -1.0}, "frame"),
         ({"pred": [[0.0]], "target": np.zeros((1, 1))}, "pred"),
     ],

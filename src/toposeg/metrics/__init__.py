@@ -11,6 +11,7 @@ import numpy as np
 from toposeg.metrics.accumulator import ColumnSummary, MetricAccumulator
 from toposeg.metrics.apls import APLS, apls
 from toposeg.metrics.betti_error import BettiError, betti_error, betti_windows
+from toposeg.metrics.betti_matching import BettiMatchingError, betti_matching_error
 from toposeg.metrics.ccq import CCQ, ccq
 from toposeg.metrics.cldice import cldice
 from toposeg.metrics.contingency import (
@@ -55,6 +56,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("betti_error_global", betti_error, fixed={"protocol": "global"}, default=True),
     Metric("betti_error_tiles", betti_error, fixed={"protocol": "tiles"}),
     Metric("betti_numbers", _betti_numbers_of_both, prefix="betti_"),
+    Metric("betti_matching_error", betti_matching_error),
     Metric("adapted_rand", adapted_rand, default=True),
     Metric("voi", voi, default=True),
     Metric("cldice", cldice, default=True),
@@ -74,6 +76,7 @@ __all__ = [
     "TLTS",
     "AdaptedRand",
     "BettiError",
+    "BettiMatchingError",
     "ColumnSummary",
     "ContingencyTable",
     "JunctionScore",
@@ -86,6 +89,7 @@ __all__ = [
     "ap75",
     "apls",
     "betti_error",
+    "betti_matching_error",
     "betti_numbers",
     "betti_windows",
     "ccq",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import product
 from numbers import Real
 from typing import Literal
 
@@ -111,10 +112,9 @@ def betti_matching(
         Two functions on the same grid (a likelihood map and its ground truth). Never modified.
     dims : tuple of int, optional
         Homology dimensions to match (default: all, ``0 .. ndim - 1``).
-    connectivity : {1}, optional
+    connectivity : {1, ndim}, optional
         Connectivity of the level sets (see :func:`toposeg.cubical_persistence`): ``1`` is the
-        V-construction (4/6-connected foreground). The T-construction (``ndim``) is not
-        supported yet.
+        V-construction (4/6-connected foreground), ``ndim`` the T-construction (8/26).
     filtration : {"superlevel", "sublevel"}, optional
         ``"superlevel"`` for likelihoods (``{f >= t}``, the default), ``"sublevel"`` for
         distance maps.
@@ -148,6 +148,12 @@ def betti_matching(
     Betti-Matching-3D. Dimension 0 and ``ndim - 1`` use union-finds, dimension 1 of a volume a
     reduction of the boundaries of squares with clearing.
 
+    The T-construction of ``f`` (pixels as closed squares) has the sublevel sets, up to
+    homotopy, of the V-construction of its refinement on the grid of shape ``2 * shape - 1``:
+    pixels at even coordinates, and between them the minimum of the adjacent pixels (the
+    closed star of a pixel is then its square). The matching runs on the refinements; each
+    vertex reports the pixel whose value it carries.
+
     Examples
     --------
     A ring predicted in the right place is matched with the target's ring; a ring elsewhere
@@ -171,11 +177,6 @@ def betti_matching(
     check_finite(target, "target")
     ndim = pred.ndim
     connectivity = check_connectivity(connectivity, ndim)
-    if connectivity != 1:
-        raise ValueError(
-            f"connectivity={connectivity} (the T-construction) is not supported by betti_matching "
-            "yet; use connectivity=1"
-        )
     dims = _check_dims(dims, ndim)
     if filtration not in ("superlevel", "sublevel"):
         raise ValueError(f"filtration must be 'superlevel' or 'sublevel', got {filtration!r}")
@@ -186,9 +187,15 @@ def betti_matching(
         _check_frame(frame, pred, target, filtration == "superlevel")
         f = np.pad(f, 1, constant_values=sign * frame + 0.0)
         g = np.pad(g, 1, constant_values=sign * frame + 0.0)
-    pairs = _match(f, g, dims)
+    grid = f.shape
+    if connectivity == 1:
+        pairs = _match(f, g, dims)
+    else:  # the T-construction of f is the V-construction of f refined (see Notes)
+        (f, source_f), (g, source_g) = _refined(f), _refined(g)
+        sources = (source_f.ravel(), source_g.ravel()) * 2  # matched f, g; unmatched f, g
+        pairs = [[source[a] for a in group] for source, group in zip(sources, _match(f, g, dims))]
     if frame is not None:
-        pairs = [[_unframe(a, f.shape) for a in group] for group in pairs]
+        pairs = [[_unframe(a, grid) for a in group] for group in pairs]
     return BettiMatchingResult(pred.shape, dims, filtration, *pairs)
 
 
@@ -278,6 +285,30 @@ def _unframe(pixels: np.ndarray, padded: tuple[int, ...]) -> np.ndarray:
     inside = ((coords >= 0) & (coords < inner)).all(axis=0)
     flat = np.ravel_multi_index(tuple(np.clip(coords, 0, inner - 1)), tuple(inner.ravel()))
     return np.where(inside, flat, -1).reshape(pixels.shape)
+
+
+def _refined(f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The refinement of ``f`` on the grid ``2 * shape - 1`` (each new vertex takes the least
+    of the pixels around it, by ``(value, index)``) and, for every vertex, that pixel."""
+    shape = f.shape
+    refined = np.empty(tuple(2 * s - 1 for s in shape))
+    source = np.empty(refined.shape, dtype=np.int64)
+    index = np.arange(f.size).reshape(shape)
+    for parity in product((0, 1), repeat=f.ndim):
+        best_value = best_index = None
+        for offsets in product(*[(0, 1) if p else (0,) for p in parity]):
+            window = tuple(slice(o, s - p + o) for o, s, p in zip(offsets, shape, parity))
+            value, where = f[window], index[window]
+            if best_value is None:
+                best_value, best_index = value, where
+            else:
+                better = (value < best_value) | ((value == best_value) & (where < best_index))
+                best_value = np.where(better, value, best_value)
+                best_index = np.where(better, where, best_index)
+        positions = tuple(slice(p, None, 2) for p in parity)
+        refined[positions] = best_value
+        source[positions] = best_index
+    return refined, source
 
 
 class _Filtration:
