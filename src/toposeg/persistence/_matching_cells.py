@@ -63,3 +63,56 @@ def cell_table(ndim: int, k: int) -> CellTable:
     else:  # squares of a 3D grid, numbered by their normal axis
         types = [(1, 2), (0, 2), (0, 1)]
     return CellTable(types)
+
+
+def slot_masks(rank: np.ndarray, table: CellTable, top_axes: np.ndarray | None = None) -> np.ndarray:
+    """For every pixel ``p`` of ``rank`` (a ``(depth, height, width)`` grid of filtration
+    ranks), the bits ``s`` of the slots whose cell exists and has ``p`` as top vertex.
+
+    With ``top_axes`` (the cells are of dimension ``ndim - 1``), bit ``L + s`` (``2 L + s``)
+    also says that the top cell before (after) the cell along its missing axis exists,
+    ``L`` being the number of slots. Computed one slot at a time on whole arrays.
+    """
+    shape = rank.shape
+    padded = np.pad(rank, 1, constant_values=np.iinfo(np.int64).max)
+    n_slots = table.delta.shape[0]
+    masks = np.zeros(shape, dtype=np.uint64)
+    coordinates = [np.arange(s).reshape([-1 if a == axis else 1 for a in range(3)]) for axis, s in enumerate(shape)]
+    for s in range(n_slots):
+        t = table.kind[s]
+        ok = np.ones(shape, dtype=bool)
+        for corner in table.corners[t]:
+            relative = corner - table.delta[s]
+            if not relative.any():
+                continue
+            window = tuple(slice(1 + r, 1 + r + n) for r, n in zip(relative, shape))
+            ok &= padded[window] < rank
+        masks |= ok.astype(np.uint64) << np.uint64(s)
+        if top_axes is None:
+            continue
+        missing = int(np.flatnonzero((top_axes == 1) & (table.axes[t] == 0))[0])
+        base = coordinates[missing] - table.delta[s, missing]
+        before = ok & (base >= 1)
+        after = ok & (base <= shape[missing] - 2)
+        masks |= before.astype(np.uint64) << np.uint64(n_slots + s)
+        masks |= after.astype(np.uint64) << np.uint64(2 * n_slots + s)
+    return masks.ravel()
+
+
+def slot_offsets(table: CellTable, shape: tuple[int, int, int], top_axes: np.ndarray | None = None) -> np.ndarray:
+    """Flat offsets from a pixel to, for each slot: the base of its cell, the other vertex (for
+    edges) or the top cell before it along its missing axis (for cells of dimension
+    ``ndim - 1``): an ``(L, 2)`` int64 array."""
+    strides = np.array([shape[1] * shape[2], shape[2], 1], dtype=np.int64)
+    out = np.zeros((table.delta.shape[0], 2), dtype=np.int64)
+    for s in range(table.delta.shape[0]):
+        t = table.kind[s]
+        base = -int(table.delta[s] @ strides)
+        out[s, 0] = base
+        if top_axes is None:  # an edge: its other vertex
+            far = base + int(table.axes[t] @ strides)
+            out[s, 1] = base if far == 0 else far
+        else:
+            missing = int(np.flatnonzero((top_axes == 1) & (table.axes[t] == 0))[0])
+            out[s, 1] = base - int(strides[missing])
+    return out

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._numba import inline_kernel, kernel
+from toposeg._numba import inline_kernel, kernel, prefetch
 
 _NONE = -1
 _FRAME_KEY = np.iinfo(np.int64).max
+_AHEAD = 8  # pixels ahead whose data is asked for in advance
 
 
 @inline_kernel
@@ -89,41 +90,41 @@ def top_cell_keys(rank, depth, height, width, delta, corners, n_slots, keys, top
 
 
 @kernel
-def low_pairs(values, rank, order, depth, height, width, delta, kind, axes, corners, pair_of_vertex):
+def low_pairs(values, rank, order, mask, offsets, pair_of_vertex):
     """Dimension-0 pairs of one filtration: ``(birth vertex, death pixel)`` rows; fills
-    ``pair_of_vertex`` (-1 where a vertex gives birth to no pair)."""
+    ``pair_of_vertex`` (-1 where a vertex gives birth to no pair). ``mask`` and ``offsets``
+    come from :func:`._matching_cells.slot_masks` and :func:`._matching_cells.slot_offsets`."""
     n = order.shape[0]
     parent = np.arange(n)
     pairs = np.empty((n, 2), dtype=np.int64)
     count = 0
     pair_of_vertex[:] = _NONE
     for i in range(n):
+        if i + _AHEAD < n:
+            prefetch(mask, order[i + _AHEAD])
+            prefetch(parent, order[i + _AHEAD])
         p = order[i]
-        for s in range(delta.shape[0]):
-            base = _base(p, s, delta, kind, axes, depth, height, width)
-            if base < 0 or not _is_top(p, base, kind[s], corners, rank, height, width):
-                continue
-            t = kind[s]
-            other = base + (axes[t, 0] * height + axes[t, 1]) * width + axes[t, 2]
-            if other == p:
-                other = base
-            a = _root(parent, p)
-            b = _root(parent, other)
-            if a == b:
-                continue
-            young = a if rank[a] > rank[b] else b
-            parent[young] = b if young == a else a
-            if values[young] != values[p]:
-                pairs[count, 0] = young
-                pairs[count, 1] = p
-                pair_of_vertex[young] = count
-                count += 1
+        bits = mask[p]
+        s = 0
+        while bits:
+            if bits & 1:
+                a = _root(parent, p)
+                b = _root(parent, p + offsets[s, 1])
+                if a != b:
+                    young = a if rank[a] > rank[b] else b
+                    parent[young] = b if young == a else a
+                    if values[young] != values[p]:
+                        pairs[count, 0] = young
+                        pairs[count, 1] = p
+                        pair_of_vertex[young] = count
+                        count += 1
+            bits >>= np.uint64(1)
+            s += 1
     return pairs[:count].copy()
 
 
 @kernel
-def low_matches(values_c, rank_c, order_c, rank_f, rank_g, pair_of_vertex_f, pair_of_vertex_g,
-                depth, height, width, delta, kind, axes, corners):
+def low_matches(values_c, rank_c, order_c, mask, offsets, rank_f, rank_g, pair_of_vertex_f, pair_of_vertex_g):
     """Dimension-0 Betti matching: ``(pair of f, pair of g)`` rows, from the edges of ``c`` in
     its order with three union-finds (keyed by ``c``, ``f`` and ``g``)."""
     n = order_c.shape[0]
@@ -133,66 +134,59 @@ def low_matches(values_c, rank_c, order_c, rank_f, rank_g, pair_of_vertex_f, pai
     matches = np.empty((n, 2), dtype=np.int64)
     count = 0
     for i in range(n):
+        if i + _AHEAD < n:
+            ahead = order_c[i + _AHEAD]
+            prefetch(mask, ahead)
+            prefetch(parent_c, ahead)
+            prefetch(parent_f, ahead)
+            prefetch(parent_g, ahead)
         p = order_c[i]
-        for s in range(delta.shape[0]):
-            base = _base(p, s, delta, kind, axes, depth, height, width)
-            if base < 0 or not _is_top(p, base, kind[s], corners, rank_c, height, width):
-                continue
-            t = kind[s]
-            other = base + (axes[t, 0] * height + axes[t, 1]) * width + axes[t, 2]
-            if other == p:
-                other = base
-            a = _root(parent_c, p)
-            b = _root(parent_c, other)
-            if a == b:
-                continue
-            young = a if rank_c[a] > rank_c[b] else b
-            parent_c[young] = b if young == a else a
-            a = _root(parent_f, p)
-            b = _root(parent_f, other)
-            young_f = a if rank_f[a] > rank_f[b] else b
-            parent_f[young_f] = b if young_f == a else a
-            a = _root(parent_g, p)
-            b = _root(parent_g, other)
-            young_g = a if rank_g[a] > rank_g[b] else b
-            parent_g[young_g] = b if young_g == a else a
-            if values_c[young] != values_c[p]:
-                pf = pair_of_vertex_f[young_f]
-                pg = pair_of_vertex_g[young_g]
-                if pf >= 0 and pg >= 0:
-                    matches[count, 0] = pf
-                    matches[count, 1] = pg
-                    count += 1
+        bits = mask[p]
+        s = 0
+        while bits:
+            if bits & 1:
+                other = p + offsets[s, 1]
+                a = _root(parent_c, p)
+                b = _root(parent_c, other)
+                if a != b:
+                    young = a if rank_c[a] > rank_c[b] else b
+                    parent_c[young] = b if young == a else a
+                    a = _root(parent_f, p)
+                    b = _root(parent_f, other)
+                    young_f = a if rank_f[a] > rank_f[b] else b
+                    parent_f[young_f] = b if young_f == a else a
+                    a = _root(parent_g, p)
+                    b = _root(parent_g, other)
+                    young_g = a if rank_g[a] > rank_g[b] else b
+                    parent_g[young_g] = b if young_g == a else a
+                    if values_c[young] != values_c[p]:
+                        pf = pair_of_vertex_f[young_f]
+                        pg = pair_of_vertex_g[young_g]
+                        if pf >= 0 and pg >= 0:
+                            matches[count, 0] = pf
+                            matches[count, 1] = pg
+                            count += 1
+            bits >>= np.uint64(1)
+            s += 1
     return matches[:count].copy()
 
 
 @inline_kernel
-def _cofaces(base, t, axes, top_axes, depth, height, width, frame):
-    """The two top cells of the cell ``(base, t)`` of dimension ``ndim - 1`` (the outside is
-    ``frame``)."""
-    m = 0
-    for a in range(3):
-        if top_axes[a] == 1 and axes[t, a] == 0:
-            m = a
-    z = base // (height * width)
-    y = (base // width) % height
-    x = base % width
-    size = depth if m == 0 else (height if m == 1 else width)
-    coord = z if m == 0 else (y if m == 1 else x)
-    step = height * width if m == 0 else (width if m == 1 else 1)
-    after = base if coord < size - 1 else frame
-    before = base - step if coord > 0 else frame
+def _cofaces(p, s, bits, offsets, n_slots, frame):
+    """The top cells before and after the cell in slot ``s`` of ``p`` (``frame`` outside)."""
+    before = p + offsets[s, 1] if (bits >> np.uint64(n_slots + s)) & 1 else frame
+    after = p + offsets[s, 0] if (bits >> np.uint64(2 * n_slots + s)) & 1 else frame
     return before, after
 
 
 @kernel
-def top_pairs(values, rank, order, keys, tops, keys_c, depth, height, width,
-              delta, kind, axes, corners, top_axes, image_of_cell, merged):
+def top_pairs(values, order, mask, offsets, keys, tops, keys_c, n_types, kind, image_of_cell, merged):
     """Top-dimensional pairs of one filtration ``f`` (``(birth pixel, death pixel)`` rows) and
     its image pairs into ``c``: ``image_of_cell[s]`` is the pair of ``f`` whose image dies at
     the top cell ``s`` of ``c`` (-1 if none). ``merged`` marks the cells that join two
     components of the complement (they create a class: clearing for the 3D reduction)."""
     n = order.shape[0]
+    n_slots = offsets.shape[0]
     frame = keys.shape[0] - 1
     parent = np.arange(frame + 1)
     parent_c = np.arange(frame + 1)
@@ -200,19 +194,20 @@ def top_pairs(values, rank, order, keys, tops, keys_c, depth, height, width,
     count = 0
     image_of_cell[:] = _NONE
     merged[:] = False
-    n_types = axes.shape[0]
     for i in range(n - 1, -1, -1):
+        if i >= _AHEAD:
+            prefetch(mask, order[i - _AHEAD])
         p = order[i]
-        for s in range(delta.shape[0] - 1, -1, -1):
-            base = _base(p, s, delta, kind, axes, depth, height, width)
-            if base < 0 or not _is_top(p, base, kind[s], corners, rank, height, width):
+        bits = mask[p]
+        for s in range(n_slots - 1, -1, -1):
+            if not (bits >> np.uint64(s)) & 1:
                 continue
-            u, w = _cofaces(base, kind[s], axes, top_axes, depth, height, width, frame)
+            u, w = _cofaces(p, s, bits, offsets, n_slots, frame)
             a = _root(parent, u)
             b = _root(parent, w)
             if a == b:
                 continue
-            merged[base * n_types + kind[s]] = True
+            merged[(p + offsets[s, 0]) * n_types + kind[s]] = True
             young = a if keys[a] < keys[b] else b
             parent[young] = b if young == a else a
             a = _root(parent_c, u)
@@ -229,29 +224,30 @@ def top_pairs(values, rank, order, keys, tops, keys_c, depth, height, width,
 
 
 @kernel
-def top_matches(values_c, rank_c, order_c, keys_c, tops_c, image_f, image_g, depth, height, width,
-                delta, kind, axes, corners, top_axes, merged):
+def top_matches(values_c, order_c, mask, offsets, keys_c, tops_c, image_f, image_g, n_types, kind, merged):
     """Top-dimensional Betti matching: ``(pair of f, pair of g)`` rows, from the complement of
     ``c``; ``merged`` as in :func:`top_pairs`."""
     n = order_c.shape[0]
+    n_slots = offsets.shape[0]
     frame = keys_c.shape[0] - 1
     parent = np.arange(frame + 1)
     matches = np.empty((n, 2), dtype=np.int64)
     count = 0
     merged[:] = False
-    n_types = axes.shape[0]
     for i in range(n - 1, -1, -1):
+        if i >= _AHEAD:
+            prefetch(mask, order_c[i - _AHEAD])
         p = order_c[i]
-        for s in range(delta.shape[0] - 1, -1, -1):
-            base = _base(p, s, delta, kind, axes, depth, height, width)
-            if base < 0 or not _is_top(p, base, kind[s], corners, rank_c, height, width):
+        bits = mask[p]
+        for s in range(n_slots - 1, -1, -1):
+            if not (bits >> np.uint64(s)) & 1:
                 continue
-            u, w = _cofaces(base, kind[s], axes, top_axes, depth, height, width, frame)
+            u, w = _cofaces(p, s, bits, offsets, n_slots, frame)
             a = _root(parent, u)
             b = _root(parent, w)
             if a == b:
                 continue
-            merged[base * n_types + kind[s]] = True
+            merged[(p + offsets[s, 0]) * n_types + kind[s]] = True
             young = a if keys_c[a] < keys_c[b] else b
             parent[young] = b if young == a else a
             if values_c[p] != values_c[tops_c[young]]:

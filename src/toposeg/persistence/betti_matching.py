@@ -13,7 +13,7 @@ import numpy as np
 
 from toposeg._validation import check_array, check_connectivity, check_finite
 from toposeg.persistence._engine import filtration_order
-from toposeg.persistence._matching_cells import cell_table
+from toposeg.persistence._matching_cells import cell_table, slot_masks, slot_offsets
 from toposeg.persistence._matching_kernels import (
     low_matches,
     low_pairs,
@@ -366,19 +366,20 @@ def _match(f: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> list[list[np.
 
 def _low(f: _Filtration, g: _Filtration, c: _Filtration, ndim: int):
     table = cell_table(ndim, 1)
-    cells = (*f.grid, table.delta, table.kind, table.axes, table.corners)
+    offsets = slot_offsets(table, f.grid)
     of_f = np.empty(f.order.shape[0], dtype=np.int64)
     of_g = np.empty_like(of_f)
-    pf = low_pairs(f.values, f.rank, f.order, *cells, of_f)
-    pg = low_pairs(g.values, g.rank, g.order, *cells, of_g)
-    matches = low_matches(c.values, c.rank, c.order, f.rank, g.rank, of_f, of_g, *cells)
+    pf = low_pairs(f.values, f.rank, f.order, slot_masks(f.rank.reshape(f.grid), table), offsets, of_f)
+    pg = low_pairs(g.values, g.rank, g.order, slot_masks(g.rank.reshape(g.grid), table), offsets, of_g)
+    mask_c = slot_masks(c.rank.reshape(c.grid), table)
+    matches = low_matches(c.values, c.rank, c.order, mask_c, offsets, f.rank, g.rank, of_f, of_g)
     return pf, pg, matches
 
 
 def _top(f: _Filtration, g: _Filtration, c: _Filtration, ndim: int, n_codim: int):
     table = cell_table(ndim, ndim - 1)
     top_axes = cell_table(ndim, ndim).axes[0]
-    cells = (*f.grid, table.delta, table.kind, table.axes, table.corners, top_axes)
+    offsets = slot_offsets(table, f.grid, top_axes)
     n = f.order.shape[0]
     keys_c, tops_c = c.top_keys(ndim)
     results = []
@@ -387,12 +388,14 @@ def _top(f: _Filtration, g: _Filtration, c: _Filtration, ndim: int, n_codim: int
         keys, tops = x.top_keys(ndim)
         image = np.empty(n + 1, dtype=np.int64)
         marks = np.empty(n * n_codim, dtype=np.bool_)
-        pairs = top_pairs(x.values, x.rank, x.order, keys, tops, keys_c, *cells, image, marks)
+        mask = slot_masks(x.rank.reshape(x.grid), table, top_axes)
+        pairs = top_pairs(x.values, x.order, mask, offsets, keys, tops, keys_c, n_codim, table.kind, image, marks)
         results.append((pairs, image))
         merged[name] = marks
     marks = np.empty(n * n_codim, dtype=np.bool_)
+    mask = slot_masks(c.rank.reshape(c.grid), table, top_axes)
     matches = top_matches(
-        c.values, c.rank, c.order, keys_c, tops_c, results[0][1], results[1][1], *cells, marks
+        c.values, c.order, mask, offsets, keys_c, tops_c, results[0][1], results[1][1], n_codim, table.kind, marks
     )
     merged["c"] = marks
     return results[0][0], results[1][0], matches, merged
