@@ -35,34 +35,6 @@ def _root(parent, x):
     return x
 
 
-@inline_kernel
-def _base(p, slot, delta, kind, axes, depth, height, width):
-    """Flat index of the base of the cell in ``slot`` of pixel ``p``, or -1 if outside."""
-    z = p // (height * width)
-    y = (p // width) % height
-    x = p % width
-    t = kind[slot]
-    bz = z - delta[slot, 0]
-    by = y - delta[slot, 1]
-    bx = x - delta[slot, 2]
-    if bz < 0 or by < 0 or bx < 0:
-        return -1
-    if bz + axes[t, 0] >= depth or by + axes[t, 1] >= height or bx + axes[t, 2] >= width:
-        return -1
-    return (bz * height + by) * width + bx
-
-
-@inline_kernel
-def _is_top(p, base, t, corners, rank, height, width):
-    """Whether ``p`` is the top vertex (last in ``rank``) of the cell ``(base, t)``."""
-    rp = rank[p]
-    for c in range(corners.shape[1]):
-        v = base + (corners[t, c, 0] * height + corners[t, c, 1]) * width + corners[t, c, 2]
-        if rank[v] > rp:
-            return False
-    return True
-
-
 @kernel
 def top_cell_keys(rank, depth, height, width, delta, corners, n_slots, keys, tops):
     """Key and top vertex of every top cell (indexed by the flat index of its base); cells
@@ -269,11 +241,11 @@ def _edge_key(u, w, rank, edge_slot, axis_type, n_edge_slots):
 
 
 @kernel
-def reduce_squares(rank_col, order_col, cleared, rank_row, depth, height, width,
-                   delta, kind, axes, corners, edge_slot, n_edge_slots, pivot_of_square):
-    """Reduce the boundaries of the squares of a 3D grid: columns in the order of
-    ``rank_col`` (squares marked in ``cleared`` skipped), rows (edges) in the order of
-    ``rank_row``. Returns ``(square cell id, pivot row key, top pixel of the square)`` rows
+def reduce_squares(order_col, mask, offsets, cleared, rank_row, height, width,
+                   kind, axes, edge_slot, n_edge_slots, pivot_of_square):
+    """Reduce the boundaries of the squares of a 3D grid: columns in the order ``order_col``
+    (squares marked in ``cleared`` skipped; ``mask`` and ``offsets`` as in :func:`low_pairs`),
+    rows (edges) in the order of ``rank_row``. Returns ``(square cell id, pivot row key, top pixel of the square)`` rows
     and fills ``pivot_of_square`` (-1 where a square has no pivot)."""
     n = order_col.shape[0]
     n_keys = n * n_edge_slots
@@ -289,14 +261,17 @@ def reduce_squares(rank_col, order_col, cleared, rank_row, depth, height, width,
     pivot_of_square[:] = _NONE
     strides = np.array([height * width, width, 1], dtype=np.int64)
     for i in range(n):
+        if i + _AHEAD < n:
+            prefetch(mask, order_col[i + _AHEAD])
         p = order_col[i]
-        for s in range(delta.shape[0]):
-            base = _base(p, s, delta, kind, axes, depth, height, width)
-            if base < 0:
+        bits = mask[p]
+        for s in range(offsets.shape[0]):
+            if not (bits >> np.uint64(s)) & 1:
                 continue
+            base = p + offsets[s, 0]
             t = kind[s]
             cell = base * 3 + t
-            if cleared[cell] or not _is_top(p, base, t, corners, rank_col, height, width):
+            if cleared[cell]:
                 continue
             # the four edges of the square spanning axes i < j
             ai = -1
@@ -315,7 +290,13 @@ def reduce_squares(rank_col, order_col, cleared, rank_row, depth, height, width,
                 w = u + strides[axis]
                 work[length] = _edge_key(u, w, rank_row, edge_slot, axis, n_edge_slots)
                 length += 1
-            work[:4] = -np.sort(-work[:4])
+            for a in range(1, 4):  # descending order, in place
+                key = work[a]
+                b = a - 1
+                while b >= 0 and work[b] < key:
+                    work[b + 1] = work[b]
+                    b -= 1
+                work[b + 1] = key
             while length > 0:
                 column = column_of_pivot[work[0]]
                 if column < 0:

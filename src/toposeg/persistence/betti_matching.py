@@ -409,29 +409,31 @@ def _middle(f: _Filtration, g: _Filtration, c: _Filtration, merged: dict[str, np
     for s in range(edges.delta.shape[0]):
         edge_slot[edges.kind[s], int(edges.delta[s].any())] = s
     n_edge_slots = edges.delta.shape[0]
-    cells = (*f.grid, squares.delta, squares.kind, squares.axes, squares.corners, edge_slot, n_edge_slots)
+    offsets = slot_offsets(squares, f.grid)
+    cells = (*f.grid[1:], squares.kind, squares.axes, edge_slot, n_edge_slots)
     n = f.order.shape[0]
     pivots = np.empty(n * 3, dtype=np.int64)
+    masks = {name: slot_masks(x.rank.reshape(x.grid), squares) for name, x in (("f", f), ("g", g), ("c", c))}
 
-    def own(x: _Filtration, cleared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rows = reduce_squares(x.rank, x.order, cleared, x.rank, *cells, pivots)
+    def own(x: _Filtration, name: str) -> tuple[np.ndarray, np.ndarray]:
+        rows = reduce_squares(x.order, masks[name], offsets, merged[name], x.rank, *cells, pivots)
         births = x.order[rows[:, 1] // n_edge_slots]
         keep = x.values[births] != x.values[rows[:, 2]]
         rows = rows[keep]
         pairs = np.stack([births[keep], rows[:, 2]], axis=1)
         return pairs, rows
 
-    pf, rows_f = own(f, merged["f"])
-    pg, rows_g = own(g, merged["g"])
-    _, rows_c = own(c, merged["c"])
+    pf, rows_f = own(f, "f")
+    pg, rows_g = own(g, "g")
+    _, rows_c = own(c, "c")
     of_key_f = np.full(n * n_edge_slots, -1, dtype=np.int64)
     of_key_f[rows_f[:, 1]] = np.arange(len(rows_f))
     of_key_g = np.full(n * n_edge_slots, -1, dtype=np.int64)
     of_key_g[rows_g[:, 1]] = np.arange(len(rows_g))
     image_f = np.empty(n * 3, dtype=np.int64)
     image_g = np.empty(n * 3, dtype=np.int64)
-    reduce_squares(c.rank, c.order, merged["c"], f.rank, *cells, image_f)
-    reduce_squares(c.rank, c.order, merged["c"], g.rank, *cells, image_g)
+    reduce_squares(c.order, masks["c"], offsets, merged["c"], f.rank, *cells, image_f)
+    reduce_squares(c.order, masks["c"], offsets, merged["c"], g.rank, *cells, image_g)
     key_f = image_f[rows_c[:, 0]]
     key_g = image_g[rows_c[:, 0]]
     a = np.where(key_f >= 0, of_key_f[np.maximum(key_f, 0)], -1)
