@@ -96,44 +96,38 @@ def low_pairs(values, rank, order, mask, offsets, pair_of_vertex):
 
 
 @kernel
-def low_matches(values_c, rank_c, order_c, mask, offsets, rank_f, rank_g, pair_of_vertex_f, pair_of_vertex_g):
+def low_matches(values_c, rank_c, order_c, mask, offsets, rank_f, rank_g, pair_of_rank_f, pair_of_rank_g):
     """Dimension-0 Betti matching: ``(pair of f, pair of g)`` rows, from the edges of ``c`` in
-    its order with three union-finds (keyed by ``c``, ``f`` and ``g``)."""
+    its order. One union-find (keyed by ``c``) stands for the three of the image pairs: they
+    share its components, and each root also keeps the ranks in ``f`` and ``g`` of the
+    component's eldest vertex for ``f`` and ``g``."""
     n = order_c.shape[0]
-    parent_c = np.arange(n)
-    parent_f = np.arange(n)
-    parent_g = np.arange(n)
+    forest = np.empty((n, 3), dtype=np.int64)  # parent, eldest rank in f, in g
+    forest[:, 0] = np.arange(n)
+    forest[:, 1] = rank_f
+    forest[:, 2] = rank_g
     matches = np.empty((n, 2), dtype=np.int64)
     count = 0
     for i in range(n):
         if i + _AHEAD < n:
-            ahead = order_c[i + _AHEAD]
-            prefetch(mask, ahead)
-            prefetch(parent_c, ahead)
-            prefetch(parent_f, ahead)
-            prefetch(parent_g, ahead)
+            prefetch(mask, order_c[i + _AHEAD])
         p = order_c[i]
         bits = mask[p]
         s = 0
         while bits:
             if bits & 1:
-                other = p + offsets[s, 1]
-                a = _root(parent_c, p)
-                b = _root(parent_c, other)
+                a = _root2(forest, p)
+                b = _root2(forest, p + offsets[s, 1])
                 if a != b:
-                    young = a if rank_c[a] > rank_c[b] else b
-                    parent_c[young] = b if young == a else a
-                    a = _root(parent_f, p)
-                    b = _root(parent_f, other)
-                    young_f = a if rank_f[a] > rank_f[b] else b
-                    parent_f[young_f] = b if young_f == a else a
-                    a = _root(parent_g, p)
-                    b = _root(parent_g, other)
-                    young_g = a if rank_g[a] > rank_g[b] else b
-                    parent_g[young_g] = b if young_g == a else a
+                    young, old = (a, b) if rank_c[a] > rank_c[b] else (b, a)
+                    forest[young, 0] = old
+                    young_f = max(forest[a, 1], forest[b, 1])
+                    young_g = max(forest[a, 2], forest[b, 2])
+                    forest[old, 1] = min(forest[a, 1], forest[b, 1])
+                    forest[old, 2] = min(forest[a, 2], forest[b, 2])
                     if values_c[young] != values_c[p]:
-                        pf = pair_of_vertex_f[young_f]
-                        pg = pair_of_vertex_g[young_g]
+                        pf = pair_of_rank_f[young_f]
+                        pg = pair_of_rank_g[young_g]
                         if pf >= 0 and pg >= 0:
                             matches[count, 0] = pf
                             matches[count, 1] = pg
@@ -141,6 +135,14 @@ def low_matches(values_c, rank_c, order_c, mask, offsets, rank_f, rank_g, pair_o
             bits >>= np.uint64(1)
             s += 1
     return matches[:count].copy()
+
+
+@inline_kernel
+def _root2(forest, x):
+    while forest[x, 0] != x:
+        forest[x, 0] = forest[forest[x, 0], 0]
+        x = forest[x, 0]
+    return x
 
 
 @inline_kernel
@@ -156,12 +158,16 @@ def top_pairs(values, order, mask, offsets, keys, tops, keys_c, n_types, kind, i
     """Top-dimensional pairs of one filtration ``f`` (``(birth pixel, death pixel)`` rows) and
     its image pairs into ``c``: ``image_of_cell[s]`` is the pair of ``f`` whose image dies at
     the top cell ``s`` of ``c`` (-1 if none). ``merged`` marks the cells that join two
-    components of the complement (they create a class: clearing for the 3D reduction)."""
+    components of the complement (they create a class: clearing for the 3D reduction). The
+    image union-find shares the components of ``f``'s: each root also keeps the key in ``c``
+    and the index of the component's eldest top cell for ``c``."""
     n = order.shape[0]
     n_slots = offsets.shape[0]
     frame = keys.shape[0] - 1
-    parent = np.arange(frame + 1)
-    parent_c = np.arange(frame + 1)
+    forest = np.empty((frame + 1, 3), dtype=np.int64)  # parent, eldest key in c, its cell
+    forest[:, 0] = np.arange(frame + 1)
+    forest[:, 1] = keys_c
+    forest[:, 2] = np.arange(frame + 1)
     pairs = np.empty((n, 2), dtype=np.int64)
     count = 0
     image_of_cell[:] = _NONE
@@ -175,17 +181,20 @@ def top_pairs(values, order, mask, offsets, keys, tops, keys_c, n_types, kind, i
             if not (bits >> np.uint64(s)) & 1:
                 continue
             u, w = _cofaces(p, s, bits, offsets, n_slots, frame)
-            a = _root(parent, u)
-            b = _root(parent, w)
+            a = _root2(forest, u)
+            b = _root2(forest, w)
             if a == b:
                 continue
             merged[(p + offsets[s, 0]) * n_types + kind[s]] = True
-            young = a if keys[a] < keys[b] else b
-            parent[young] = b if young == a else a
-            a = _root(parent_c, u)
-            b = _root(parent_c, w)
-            young_c = a if keys_c[a] < keys_c[b] else b
-            parent_c[young_c] = b if young_c == a else a
+            young, old = (a, b) if keys[a] < keys[b] else (b, a)
+            forest[young, 0] = old
+            young_c = forest[a, 2] if forest[a, 1] < forest[b, 1] else forest[b, 2]
+            if forest[a, 1] < forest[b, 1]:
+                forest[old, 1] = forest[b, 1]
+                forest[old, 2] = forest[b, 2]
+            else:
+                forest[old, 1] = forest[a, 1]
+                forest[old, 2] = forest[a, 2]
             death = tops[young]
             if values[p] != values[death]:
                 pairs[count, 0] = p

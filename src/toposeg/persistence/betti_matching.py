@@ -372,7 +372,7 @@ def _low(f: _Filtration, g: _Filtration, c: _Filtration, ndim: int):
     pf = low_pairs(f.values, f.rank, f.order, slot_masks(f.rank.reshape(f.grid), table), offsets, of_f)
     pg = low_pairs(g.values, g.rank, g.order, slot_masks(g.rank.reshape(g.grid), table), offsets, of_g)
     mask_c = slot_masks(c.rank.reshape(c.grid), table)
-    matches = low_matches(c.values, c.rank, c.order, mask_c, offsets, f.rank, g.rank, of_f, of_g)
+    matches = low_matches(c.values, c.rank, c.order, mask_c, offsets, f.rank, g.rank, of_f[f.order], of_g[g.order])
     return pf, pg, matches
 
 
