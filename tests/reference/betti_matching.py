@@ -91,6 +91,7 @@ def brute_force_betti_matching(f: np.ndarray, g: np.ndarray) -> list[dict[str, s
     c = np.minimum(f, g)
     cells = _cells(f.shape)
     index_of = {tuple(sorted(cell[3])): i for i, cell in enumerate(cells)}
+    facets = [_facets(cell, index_of) if cell[0] else [] for cell in cells]
     images = {"f": f, "g": g, "c": c}
     keys = {name: [_key(x, cell) for cell in cells] for name, x in images.items()}
 
@@ -110,7 +111,7 @@ def brute_force_betti_matching(f: np.ndarray, g: np.ndarray) -> list[dict[str, s
             ordered_rows = sorted(rows, key=lambda i: keys[row_name][i])
             position = {cell: p for p, cell in enumerate(ordered_rows)}
             ordered_cols = sorted(cols, key=lambda i: keys[col_name][i])
-            pivots = _pivot_pairs([_facets(cells[j], index_of) for j in ordered_cols], position)
+            pivots = _pivot_pairs([facets[j] for j in ordered_cols], position)
             return {ordered_cols[j]: row for j, row in pivots.items()}
 
         def nonzero(name: str, table: dict[int, int]) -> dict[int, int]:

@@ -17,7 +17,14 @@ from toposeg.losses._checks import (
     reduce_loss,
 )
 from toposeg.losses._matched_terms import MatchedTerms, check_dims, gather_squared_terms
-from toposeg.losses._patches import Generator, PatchLayout, PatchMode, check_patch_size, extract_patches, patch_layout
+from toposeg.losses._patches import (
+    Generator,
+    PatchLayout,
+    PatchMode,
+    check_patch_size,
+    extract_patches,
+    patch_layout,
+)
 from toposeg.persistence import betti_matching_batch
 from toposeg.persistence.betti_matching import Filtration
 
@@ -127,11 +134,13 @@ def betti_matching_loss(
     batch, channels, *spatial = prob.shape
     size = check_patch_size(patch_size, tuple(spatial), _DEFAULT_PATCH[ndim])
     layout = patch_layout(
-        tuple(spatial), batch * channels, mode=patch, size=size, count=num_patches, generator=generator
+        tuple(spatial), batch * channels, mode=patch, size=size, count=num_patches,
+        generator=generator,
     )
     with torch.no_grad():
-        images = prob.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
-        wanted = target.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
+        stack = (batch * channels, *spatial)
+        images = prob.detach().reshape(stack).cpu().numpy().astype(np.float64)
+        wanted = target.detach().reshape(stack).cpu().numpy().astype(np.float64)
     frame = (1.0 if filtration == "superlevel" else 0.0) if relative else None
     terms = betti_matching_terms(
         images, wanted, layout, dims=dims, filtration=filtration, connectivity=connectivity,
@@ -230,7 +239,8 @@ class BettiMatchingLoss(nn.Module):
         super().__init__()
         self.options = dict(
             dims=dims, relative=relative, filtration=filtration, patch=patch, patch_size=patch_size,
-            num_patches=num_patches, connectivity=connectivity, workers=workers, reduction=reduction,
+            num_patches=num_patches, connectivity=connectivity, workers=workers,
+            reduction=reduction,
         )
         self.generator = None if seed is None else torch.Generator().manual_seed(seed)
 

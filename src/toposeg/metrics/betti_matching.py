@@ -35,7 +35,9 @@ class BettiMatchingError:
         return {str(d): float(e) for d, e in enumerate(self.per_dimension)}
 
 
-def betti_matching_error(pred: np.ndarray, gt: np.ndarray, *, connectivity: int = 1) -> BettiMatchingError:
+def betti_matching_error(
+    pred: np.ndarray, gt: np.ndarray, *, connectivity: int = 1
+) -> BettiMatchingError:
     """Betti matching error of a binary segmentation (Stucki et al., ICML 2023), per dimension.
 
     Parameters
@@ -56,8 +58,9 @@ def betti_matching_error(pred: np.ndarray, gt: np.ndarray, *, connectivity: int 
     feature is born at 1 and dies at 0), matched by :func:`toposeg.persistence.betti_matching`
     through the comparison image ``max(pred, gt)`` (the union of the masks): a component,
     hole or cavity of the prediction is matched only with one of the ground truth that
-    survives with it in the union, so that, unlike the Betti number error, a hole in the wrong place counts twice. The
-    component that never dies (one per non-empty mask) is left out, as in the reference. Always defined: an empty ground truth has no features.
+    survives with it in the union, so that, unlike the Betti number error, a hole in the
+    wrong place counts twice. The component that never dies (one per non-empty mask) is left
+    out, as in the reference. Always defined: an empty ground truth has no features.
 
     Examples
     --------
@@ -72,7 +75,9 @@ def betti_matching_error(pred: np.ndarray, gt: np.ndarray, *, connectivity: int 
     (0, 2)
     """
     pred, gt = check_pair(pred, gt)
-    result = betti_matching(pred.astype(np.float64), gt.astype(np.float64), connectivity=connectivity)
+    result = betti_matching(
+        pred.astype(np.float64), gt.astype(np.float64), connectivity=connectivity
+    )
     return BettiMatchingError(
         tuple(int(a + b) for a, b in zip(result.num_unmatched_pred, result.num_unmatched_target))
     )

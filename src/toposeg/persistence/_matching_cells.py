@@ -65,7 +65,9 @@ def cell_table(ndim: int, k: int) -> CellTable:
     return CellTable(types)
 
 
-def slot_masks(rank: np.ndarray, table: CellTable, top_axes: np.ndarray | None = None) -> np.ndarray:
+def slot_masks(
+    rank: np.ndarray, table: CellTable, top_axes: np.ndarray | None = None
+) -> np.ndarray:
     """For every pixel ``p`` of ``rank`` (a ``(depth, height, width)`` grid of filtration
     ranks), the bits ``s`` of the slots whose cell exists and has ``p`` as top vertex.
 
@@ -77,7 +79,10 @@ def slot_masks(rank: np.ndarray, table: CellTable, top_axes: np.ndarray | None =
     padded = np.pad(rank, 1, constant_values=np.iinfo(np.int64).max)
     n_slots = table.delta.shape[0]
     masks = np.zeros(shape, dtype=np.uint64)
-    coordinates = [np.arange(s).reshape([-1 if a == axis else 1 for a in range(3)]) for axis, s in enumerate(shape)]
+    coordinates = [
+        np.arange(s).reshape([-1 if a == axis else 1 for a in range(3)])
+        for axis, s in enumerate(shape)
+    ]
     for s in range(n_slots):
         t = table.kind[s]
         ok = np.ones(shape, dtype=bool)
@@ -99,7 +104,9 @@ def slot_masks(rank: np.ndarray, table: CellTable, top_axes: np.ndarray | None =
     return masks.ravel()
 
 
-def slot_offsets(table: CellTable, shape: tuple[int, int, int], top_axes: np.ndarray | None = None) -> np.ndarray:
+def slot_offsets(
+    table: CellTable, shape: tuple[int, int, int], top_axes: np.ndarray | None = None
+) -> np.ndarray:
     """Flat offsets from a pixel to, for each slot: the base of its cell, the other vertex (for
     edges) or the top cell before it along its missing axis (for cells of dimension
     ``ndim - 1``): an ``(L, 2)`` int64 array."""

@@ -23,7 +23,6 @@ import numpy as np
 from toposeg._numba import inline_kernel, kernel, prefetch
 
 _NONE = -1
-_FRAME_KEY = np.iinfo(np.int64).max
 _AHEAD = 8  # pixels ahead whose data is asked for in advance
 
 
@@ -47,7 +46,8 @@ def top_cell_keys(rank, depth, height, width, delta, corners, n_slots, keys, top
                 base = (z * height + y) * width + x
                 best = base
                 for c in range(corners.shape[1]):
-                    v = base + (corners[0, c, 0] * height + corners[0, c, 1]) * width + corners[0, c, 2]
+                    dz, dy, dx = corners[0, c, 0], corners[0, c, 1], corners[0, c, 2]
+                    v = base + (dz * height + dy) * width + dx
                     if rank[v] > rank[best]:
                         best = v
                 bz = best // (height * width) - z
@@ -96,7 +96,9 @@ def low_pairs(values, rank, order, mask, offsets, pair_of_vertex):
 
 
 @kernel
-def low_matches(values_c, rank_c, order_c, mask, offsets, rank_f, rank_g, pair_of_rank_f, pair_of_rank_g):
+def low_matches(
+    values_c, rank_c, order_c, mask, offsets, rank_f, rank_g, pair_of_rank_f, pair_of_rank_g
+):
     """Dimension-0 Betti matching: ``(pair of f, pair of g)`` rows, from the edges of ``c`` in
     its order. One union-find (keyed by ``c``) stands for the three of the image pairs: they
     share its components, and each root also keeps the ranks in ``f`` and ``g`` of the
@@ -154,7 +156,9 @@ def _cofaces(p, s, bits, offsets, n_slots, frame):
 
 
 @kernel
-def top_pairs(values, order, mask, offsets, keys, tops, keys_c, n_types, kind, image_of_cell, merged):
+def top_pairs(
+    values, order, mask, offsets, keys, tops, keys_c, n_types, kind, image_of_cell, merged
+):
     """Top-dimensional pairs of one filtration ``f`` (``(birth pixel, death pixel)`` rows) and
     its image pairs into ``c``: ``image_of_cell[s]`` is the pair of ``f`` whose image dies at
     the top cell ``s`` of ``c`` (-1 if none). ``merged`` marks the cells that join two
@@ -205,7 +209,9 @@ def top_pairs(values, order, mask, offsets, keys, tops, keys_c, n_types, kind, i
 
 
 @kernel
-def top_matches(values_c, order_c, mask, offsets, keys_c, tops_c, image_f, image_g, n_types, kind, merged):
+def top_matches(
+    values_c, order_c, mask, offsets, keys_c, tops_c, image_f, image_g, n_types, kind, merged
+):
     """Top-dimensional Betti matching: ``(pair of f, pair of g)`` rows, from the complement of
     ``c``; ``merged`` as in :func:`top_pairs`."""
     n = order_c.shape[0]
@@ -254,8 +260,8 @@ def reduce_squares(order_col, mask, offsets, cleared, rank_row, height, width,
                    kind, axes, edge_slot, n_edge_slots, pivot_of_square):
     """Reduce the boundaries of the squares of a 3D grid: columns in the order ``order_col``
     (squares marked in ``cleared`` skipped; ``mask`` and ``offsets`` as in :func:`low_pairs`),
-    rows (edges) in the order of ``rank_row``. Returns ``(square cell id, pivot row key, top pixel of the square)`` rows
-    and fills ``pivot_of_square`` (-1 where a square has no pivot)."""
+    rows (edges) in the order of ``rank_row``. Returns ``(square cell id, pivot row key, top
+    pixel of the square)`` rows and fills ``pivot_of_square`` (-1 where a square has no pivot)."""
     n = order_col.shape[0]
     n_keys = n * n_edge_slots
     column_of_pivot = np.full(n_keys, -1, dtype=np.int64)

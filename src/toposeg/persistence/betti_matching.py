@@ -172,7 +172,9 @@ def betti_matching(
     pred = check_array(pred, "pred")
     target = check_array(target, "target")
     if pred.shape != target.shape:
-        raise ValueError(f"pred and target must have the same shape, got {pred.shape} and {target.shape}")
+        raise ValueError(
+            f"pred and target must have the same shape, got {pred.shape} and {target.shape}"
+        )
     check_finite(pred, "pred")
     check_finite(target, "target")
     ndim = pred.ndim
@@ -237,7 +239,9 @@ def betti_matching_batch(
     preds = check_array(preds, "preds", ndims=(3, 4))
     targets = check_array(targets, "targets", ndims=(3, 4))
     if preds.shape != targets.shape:
-        raise ValueError(f"preds and targets must have the same shape, got {preds.shape} and {targets.shape}")
+        raise ValueError(
+            f"preds and targets must have the same shape, got {preds.shape} and {targets.shape}"
+        )
     if preds.shape[0] == 0:
         raise ValueError("preds is an empty batch")
     if workers is None:
@@ -247,7 +251,8 @@ def betti_matching_batch(
 
     def one(i: int) -> BettiMatchingResult:
         return betti_matching(
-            preds[i], targets[i], dims=dims, connectivity=connectivity, filtration=filtration, frame=frame
+            preds[i], targets[i], dims=dims, connectivity=connectivity, filtration=filtration,
+            frame=frame,
         )
 
     if workers == 1 or len(preds) == 1:
@@ -273,9 +278,13 @@ def _check_frame(frame: object, pred: np.ndarray, target: np.ndarray, superlevel
         raise ValueError(f"frame must be a finite number or None, got {frame!r}")
     for name, image in (("pred", pred), ("target", target)):
         if superlevel and frame < image.max():
-            raise ValueError(f"frame={frame} does not bound {name}: superlevel sets need frame >= {name}.max()")
+            raise ValueError(
+                f"frame={frame} does not bound {name}: superlevel sets need frame >= {name}.max()"
+            )
         if not superlevel and frame > image.min():
-            raise ValueError(f"frame={frame} does not bound {name}: sublevel sets need frame <= {name}.min()")
+            raise ValueError(
+                f"frame={frame} does not bound {name}: sublevel sets need frame <= {name}.min()"
+            )
 
 
 def _unframe(pixels: np.ndarray, padded: tuple[int, ...]) -> np.ndarray:
@@ -328,7 +337,8 @@ class _Filtration:
             n = self.order.shape[0]
             keys = np.empty(n + 1, dtype=np.int64)
             tops = np.zeros(n + 1, dtype=np.int64)
-            top_cell_keys(self.rank, *self.grid, table.delta, table.corners, table.delta.shape[0], keys, tops)
+            n_slots = table.delta.shape[0]
+            top_cell_keys(self.rank, *self.grid, table.delta, table.corners, n_slots, keys, tops)
             keys[n] = _FRAME_KEY
             self._top = keys, tops
         return self._top
@@ -369,10 +379,12 @@ def _low(f: _Filtration, g: _Filtration, c: _Filtration, ndim: int):
     offsets = slot_offsets(table, f.grid)
     of_f = np.empty(f.order.shape[0], dtype=np.int64)
     of_g = np.empty_like(of_f)
-    pf = low_pairs(f.values, f.rank, f.order, slot_masks(f.rank.reshape(f.grid), table), offsets, of_f)
-    pg = low_pairs(g.values, g.rank, g.order, slot_masks(g.rank.reshape(g.grid), table), offsets, of_g)
-    mask_c = slot_masks(c.rank.reshape(c.grid), table)
-    matches = low_matches(c.values, c.rank, c.order, mask_c, offsets, f.rank, g.rank, of_f[f.order], of_g[g.order])
+    masks = [slot_masks(x.rank.reshape(x.grid), table) for x in (f, g, c)]
+    pf = low_pairs(f.values, f.rank, f.order, masks[0], offsets, of_f)
+    pg = low_pairs(g.values, g.rank, g.order, masks[1], offsets, of_g)
+    matches = low_matches(
+        c.values, c.rank, c.order, masks[2], offsets, f.rank, g.rank, of_f[f.order], of_g[g.order]
+    )
     return pf, pg, matches
 
 
@@ -389,13 +401,16 @@ def _top(f: _Filtration, g: _Filtration, c: _Filtration, ndim: int, n_codim: int
         image = np.empty(n + 1, dtype=np.int64)
         marks = np.empty(n * n_codim, dtype=np.bool_)
         mask = slot_masks(x.rank.reshape(x.grid), table, top_axes)
-        pairs = top_pairs(x.values, x.order, mask, offsets, keys, tops, keys_c, n_codim, table.kind, image, marks)
+        pairs = top_pairs(
+            x.values, x.order, mask, offsets, keys, tops, keys_c, n_codim, table.kind, image, marks
+        )
         results.append((pairs, image))
         merged[name] = marks
     marks = np.empty(n * n_codim, dtype=np.bool_)
     mask = slot_masks(c.rank.reshape(c.grid), table, top_axes)
     matches = top_matches(
-        c.values, c.order, mask, offsets, keys_c, tops_c, results[0][1], results[1][1], n_codim, table.kind, marks
+        c.values, c.order, mask, offsets, keys_c, tops_c, results[0][1], results[1][1], n_codim,
+        table.kind, marks,
     )
     merged["c"] = marks
     return results[0][0], results[1][0], matches, merged
@@ -413,7 +428,10 @@ def _middle(f: _Filtration, g: _Filtration, c: _Filtration, merged: dict[str, np
     cells = (*f.grid[1:], squares.kind, squares.axes, edge_slot, n_edge_slots)
     n = f.order.shape[0]
     pivots = np.empty(n * 3, dtype=np.int64)
-    masks = {name: slot_masks(x.rank.reshape(x.grid), squares) for name, x in (("f", f), ("g", g), ("c", c))}
+    masks = {
+        name: slot_masks(x.rank.reshape(x.grid), squares)
+        for name, x in (("f", f), ("g", g), ("c", c))
+    }
 
     def own(x: _Filtration, name: str) -> tuple[np.ndarray, np.ndarray]:
         rows = reduce_squares(x.order, masks[name], offsets, merged[name], x.rank, *cells, pivots)
