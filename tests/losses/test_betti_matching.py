@@ -166,3 +166,16 @@ def test_bad_input():
         betti_matching_loss(torch.full((1, 1, 4, 4), 2.0), torch.zeros(1, 1, 4, 4))
     with pytest.raises((TypeError, ValueError), match="target"):
         betti_matching_loss(torch.rand(1, 1, 4, 4), torch.zeros(1, 1, 4, 5))
+
+
+def test_registered_as_a_training_term():
+    from toposeg.train import Objective, parse_loss
+
+    torch.manual_seed(0)
+    logits = torch.randn(2, 1, 12, 12, dtype=torch.float64)
+    target = (torch.rand(2, 1, 12, 12) > 0.6).double()
+    _, parts = Objective(parse_loss("ce+0.1*betti_matching"), {"betti_matching": {"relative": True}})(
+        logits, target
+    )
+    expected = betti_matching_loss(torch.sigmoid(logits), target, relative=True)
+    assert parts["betti_matching"] == pytest.approx(float(expected), rel=1e-9)
