@@ -352,7 +352,7 @@ def _match(f: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> list[list[np.
     filtrations = [_Filtration(a, grid) for a in (f, g, np.minimum(f, g))]
     empty = np.empty((0, 2), dtype=np.int64)
     out: list[list[np.ndarray]] = [[empty] * ndim for _ in range(4)]
-    n_codim = cell_table(ndim, ndim - 1).n_types if ndim > 1 else 0
+    n_codim = cell_table(ndim, ndim - 1).n_types
     merged = {}
     for d in sorted(dims, reverse=True):  # the top dimension first: its clearing helps dimension 1
         if d == 0:
