@@ -121,14 +121,14 @@ LOSS_TERMS: dict[str, LossTerm] = {
                  _library_loss("cldice_loss", "cldice", {})),
         LossTerm("topo", "topological", "persistence-diagram loss, TopoLoss (seed 002)",
                  _library_loss("topo_loss", "topo", {}, random=True), draws_random=True),
-        LossTerm("betti_matching", "topological", "Betti matching loss (Stucki et al. 2023), pairs matched in place",
-                 _library_loss("betti_matching_loss", "betti_matching", {}, random=True), draws_random=True),
         LossTerm("dmt", "topological", "cross-entropy on the Morse structures, L_dmt (seed 001)", _make_dmt),
         LossTerm("warping", "topological", "cross-entropy on the homotopy-warping critical pixels (thesis ch.5)",
                  _library_loss("warping_loss", "warping", {})),
         LossTerm("localized", "topological", "localized PH loss with random height functions (seed 003) on 1 - p",
                  _library_loss("localized_ph_loss", "localized", {}, distance=True, random=True),
                  draws_random=True),
+        LossTerm("betti_matching", "topological", "Betti matching loss (Stucki et al. 2023), pairs matched in place",
+                 _library_loss("betti_matching_loss", "betti_matching", {}, random=True), draws_random=True),
     )
 }
 
