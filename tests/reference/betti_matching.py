@@ -8,7 +8,8 @@ the reduced boundary matrices (Bauer and Schmahl: the image of ``f -> c`` has it
 the order of ``c`` and its rows in the order of ``f``); a pair of ``f`` and a pair of ``g``
 are matched when the image pair of ``f`` with the birth cell of the pair of ``f`` and the image
 pair of ``g`` with the birth cell of the pair of ``g`` both die at the death cell of one pair of
-``c``.
+``c``. As in the reference (Betti-Matching-3D), image pairs count even when their interval is
+empty (birth value in ``f`` not below death value in ``c``).
 """
 
 from __future__ import annotations
