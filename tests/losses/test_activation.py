@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from toposeg.losses import (
+    betti_matching_loss,
     cldice_loss,
     component_prior,
     dice_loss,
@@ -24,6 +25,7 @@ LOSSES = {
     "component_prior": lambda p, t, **k: component_prior(p, **k),
     "dmt_term": lambda p, t, **k: dmt_term(p, t, eps=0.2, **k),
     "dice": lambda p, t, **k: dice_loss(p, t, **k),
+    "betti_matching": lambda p, t, **k: betti_matching_loss(p, t, **k),
 }
 
 

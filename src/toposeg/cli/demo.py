@@ -24,7 +24,7 @@ _QUICK_SHAPES = {2: {"sample_shape": (64, 64), "patch_size": (32, 32)},
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from toposeg.losses import LOSSES
 
-    topological = ",".join(name for name, entry in LOSSES.items() if entry.kind == "topological")
+    topological = ",".join(name for name, entry in LOSSES.items() if entry.kind == "topological" and entry.in_demo)
     parser.add_argument("--out", type=Path, default=Path("outputs/demo"), help="output folder")
     parser.add_argument("--dataset", default=None,
                         help="built-in dataset (default: membranes), or a real one from your copy: isbi12, drive, "

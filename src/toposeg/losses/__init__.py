@@ -8,6 +8,7 @@ gradients come from autograd. :data:`LOSSES` names them for training (``toposeg 
 --loss ce+0.1*topo``).
 """
 
+from toposeg.losses.betti_matching import BettiMatchingLoss, betti_matching_loss
 from toposeg.losses.cldice import CLDiceLoss, cldice_loss, soft_skeleton
 from toposeg.losses.component_prior import ComponentPrior, component_prior
 from toposeg.losses.dmt import DMTLoss, DMTTerm, dmt_loss, dmt_term
@@ -20,6 +21,7 @@ from toposeg.losses.warping import WarpingLoss, warping_loss
 __all__ = [
     "LOSSES",
     "BCELoss",
+    "BettiMatchingLoss",
     "CLDiceLoss",
     "ComponentPrior",
     "DMTLoss",
@@ -30,6 +32,7 @@ __all__ = [
     "TopoLoss",
     "WarpingLoss",
     "bce_loss",
+    "betti_matching_loss",
     "cldice_loss",
     "component_prior",
     "dice_loss",

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from toposeg._registry import add_entry
+from toposeg.losses.betti_matching import BettiMatchingLoss, betti_matching_loss
 from toposeg.losses.cldice import CLDiceLoss, cldice_loss
 from toposeg.losses.dmt import DMTTerm, dmt_term
 from toposeg.losses.localized import LocalizedPHLoss, localized_ph_loss
@@ -68,6 +69,9 @@ class LossEntry:
         Options training passes unless the user gives them (e.g. DMT's ``eps``).
     demo_weight : float, optional
         Weight of the term in the comparison (``toposeg demo``) when added to the pixel loss.
+    in_demo : bool
+        The term is one of the comparison's default methods (otherwise it runs when named in
+        ``--methods``).
     """
 
     name: str
@@ -80,6 +84,7 @@ class LossEntry:
     inputs: Inputs = "probabilities"
     defaults: Mapping[str, Any] = field(default_factory=dict)
     demo_weight: float | None = None
+    in_demo: bool = True
 
     def __post_init__(self) -> None:
         if (self.builder is None) == (self.function is None):
@@ -161,6 +166,9 @@ LOSSES: dict[str, LossEntry] = {
                   "localized PH loss with random height functions (seed 003) on 1 - p",
                   function=localized_ph_loss, module=LocalizedPHLoss, inputs="distance",
                   demo_weight=0.003),
+        LossEntry("betti_matching", "topological",
+                  "Betti matching loss (Stucki et al. 2023): pairs matched in place through the comparison image",
+                  function=betti_matching_loss, module=BettiMatchingLoss, demo_weight=0.003, in_demo=False),
     )
 }
 

@@ -9,6 +9,7 @@ See ``docs/metrics.md`` for definitions, conventions and measured speed.
 from toposeg.metrics.accumulator import ColumnSummary, MetricAccumulator
 from toposeg.metrics.apls import APLS, apls
 from toposeg.metrics.betti_error import BettiError, betti_error, betti_windows
+from toposeg.metrics.betti_matching import BettiMatchingError, betti_matching_error
 from toposeg.metrics.ccq import CCQ, ccq
 from toposeg.metrics.cldice import cldice
 from toposeg.metrics.contingency import (
@@ -41,6 +42,7 @@ __all__ = [
     "TLTS",
     "AdaptedRand",
     "BettiError",
+    "BettiMatchingError",
     "ColumnSummary",
     "ContingencyTable",
     "JunctionScore",
@@ -54,6 +56,7 @@ __all__ = [
     "ap75",
     "apls",
     "betti_error",
+    "betti_matching_error",
     "betti_numbers",
     "betti_windows",
     "ccq",

@@ -21,6 +21,7 @@ from toposeg.metrics._checks import check_pair
 from toposeg.metrics._skeleton import skeleton_of
 from toposeg.metrics.apls import apls
 from toposeg.metrics.betti_error import betti_error
+from toposeg.metrics.betti_matching import betti_matching_error
 from toposeg.metrics.ccq import ccq
 from toposeg.metrics.cldice import cldice
 from toposeg.metrics.contingency import contingency_table
@@ -124,6 +125,8 @@ METRICS: list[Metric] = [
            description="Betti number error in tiles, per dimension"),
     Metric("betti_numbers", _betti_numbers_of_both, prefix="betti_",
            description="Betti numbers of prediction and ground truth"),
+    Metric("betti_matching_error", betti_matching_error,
+           description="unmatched features of both masks under Betti matching, per dimension"),
     Metric("adapted_rand", adapted_rand, default=True,
            description="adapted Rand error and F-score of the regions"),
     Metric("voi", voi, default=True, description="variation of information of the regions"),

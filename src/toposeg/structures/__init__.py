@@ -11,9 +11,11 @@ trigger hunting use them directly. Indices are flat C-order indices into a stack
   PH), with :mod:`.height` for the localized filtration.
 * :mod:`.morse_masks`: the DMT Morse mask; :mod:`.warping`: the homotopy-warping critical
   pixels; both as a :class:`PixelSet`.
+* :mod:`.betti_matching_terms`: the Betti matching loss's terms, pairs matched in place.
 * :mod:`.components`: the component-prior terms ``(f[first] - f[second])**2``.
 """
 
+from toposeg.structures.betti_matching_terms import betti_matching_terms
 from toposeg.structures.components import PairTerms, component_terms
 from toposeg.structures.height import HeightFunction, height_function
 from toposeg.structures.matching_terms import PixelTerms, check_dims, matched_terms
@@ -41,6 +43,7 @@ __all__ = [
     "PatchMode",
     "PixelSet",
     "PixelTerms",
+    "betti_matching_terms",
     "check_dims",
     "check_morse_options",
     "check_patch_size",

@@ -39,9 +39,11 @@ def demo_weights() -> dict[str, float]:
     return {name: e.demo_weight for name, e in LOSSES.items() if e.demo_weight is not None}
 
 
-def topological_losses() -> tuple[str, ...]:
-    """Names of the topological terms of :data:`toposeg.losses.LOSSES`, in order."""
-    return tuple(name for name, entry in LOSSES.items() if entry.kind == "topological")
+def topological_losses(*, in_demo: bool = False) -> tuple[str, ...]:
+    """Names of the topological terms of :data:`toposeg.losses.LOSSES`, in order (with
+    ``in_demo``, only the comparison's default methods)."""
+    return tuple(name for name, entry in LOSSES.items()
+                 if entry.kind == "topological" and (entry.in_demo or not in_demo))
 
 
 #: The default weights when this module was imported (see :func:`demo_weights`).
@@ -71,7 +73,7 @@ class ComparisonConfig:
         A built-in dataset.
     methods : tuple of str
         ``"plain"`` and topological loss terms (``cldice``, ``topo``, ``dmt``, ``warping``,
-        ``localized``).
+        ``localized``, ``betti_matching``).
     pixel_loss : str
         The pretraining loss, kept when fine-tuning (e.g. ``"ce"``, ``"ce+dice"``).
     weights : mapping
@@ -108,7 +110,7 @@ class ComparisonConfig:
 
     dataset: str = "membranes"
     root: str | None = None
-    methods: tuple[str, ...] = field(default_factory=lambda: ("plain", *topological_losses()))
+    methods: tuple[str, ...] = field(default_factory=lambda: ("plain", *topological_losses(in_demo=True)))
     pixel_loss: str = "ce"
     weights: Mapping[str, float] = field(default_factory=demo_weights)
     loss_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
