@@ -14,7 +14,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[test,bench]"
+	$(BIN)/pip install --quiet -e ".[test,bench,trojan]"
 	touch $@
 
 demo: setup
@@ -25,7 +25,7 @@ test: setup
 
 # the optional real-geometry datasets (fill-voids labels, navis neurons, OpenStreetMap roads)
 setup-real: setup
-	$(BIN)/pip install --quiet -e ".[test,bench,real]"
+	$(BIN)/pip install --quiet -e ".[test,bench,trojan,real]"
 
 test-all: setup-real
 	$(BIN)/python -m pytest -n 2 -q
