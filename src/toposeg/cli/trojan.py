@@ -21,8 +21,8 @@ def _hunt_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--triggers", type=int, default=3, help="candidates per class N_T (default 3)")
     parser.add_argument("--steps", type=int, default=40, help="gradient steps per round (default 40)")
     parser.add_argument("--lambda-div", type=float, default=1.0, help="weight of the diversity loss (default 1)")
-    parser.add_argument("--lambda-topo", type=float, default=10.0,
-                        help="weight of the topological prior (default 10; 0: no prior)")
+    parser.add_argument("--lambda-topo", type=float, default=1.0,
+                        help="weight of the topological prior (default 1; 0: no prior)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the trigger initialisation")
 
 
@@ -40,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     zoo.add_argument("--count", type=int, default=200, help="models to attempt (default 200)")
     zoo.add_argument("--seed", type=int, default=0, help="zoo seed")
     zoo.add_argument("--epochs", type=int, default=8, help="training epochs per model (default 8)")
+    zoo.add_argument("--min-asr", type=float, default=0.9,
+                     help="drop Trojaned models under this attack success rate (default 0.9)")
     zoo.add_argument("--hard", type=float, default=0.0,
                      help="probability of each harder trigger variant: one source class, a random "
                           "position per image, a blended pattern (default 0)")
@@ -47,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     hunt.add_argument("--zoo", type=Path, required=True, help="zoo folder")
     hunt.add_argument("--out", type=Path, required=True, help="folder of the per-model features")
     hunt.add_argument("--limit", type=int, default=None, help="only models with a smaller index")
+    hunt.add_argument("--per-class", type=int, default=3, help="clean images per class (default 3)")
     _hunt_options(hunt)
     detect = sub.add_parser("detect", help="cross-validate the detector on hunted features")
     detect.add_argument("--hunt", type=Path, required=True, help="folder written by 'toposeg trojan hunt'")
@@ -88,7 +91,7 @@ def _zoo(args: argparse.Namespace) -> int:
     from toposeg.trojan import ZooConfig, build_zoo
     from toposeg.trojan.zoo import iter_records
 
-    config = ZooConfig(count=args.count, seed=args.seed, epochs=args.epochs, source_specific=args.hard,
+    config = ZooConfig(count=args.count, seed=args.seed, epochs=args.epochs, min_asr=args.min_asr, source_specific=args.hard,
                        random_position=args.hard, blended=args.hard)
     models = build_zoo(args.out, config)
     records = list(iter_records(args.out))
@@ -104,46 +107,24 @@ def _zoo(args: argparse.Namespace) -> int:
 def _hunt(args: argparse.Namespace) -> int:
     from toposeg.trojan import hunt_zoo
 
-    records = hunt_zoo(args.zoo, args.out, _hunt_config(args), limit=args.limit)
+    records = hunt_zoo(args.zoo, args.out, _hunt_config(args), limit=args.limit, per_class=args.per_class)
     print(f"{len(records)} models hunted; {np.mean([r.seconds for r in records]):.2f} s per model")
     return 0
 
 
-def detection_rows(records: list, *, folds: int, seeds: tuple[int, ...]) -> list[tuple[str, str]]:
-    """Rows (name, summary) of the detector, its controls and the MAD baseline on hunt records."""
-    from sklearn.metrics import roc_auc_score
-
-    from toposeg.trojan import ARCHITECTURES, FEATURE_NAMES, cross_validate, mad_anomaly_index
-
-    bags = np.stack([r.features for r in records])
-    labels = np.array([int(r.trojaned) for r in records])
-    rows = [("bag-of-features detector", cross_validate(bags, labels, folds=folds, seeds=seeds).summary()),
-            ("  control: shuffled labels",
-             cross_validate(bags, labels, folds=folds, seeds=seeds, shuffle_labels=True).summary())]
-    architecture = np.stack([np.tile(np.eye(len(ARCHITECTURES))[ARCHITECTURES.index(r.architecture)],
-                                     (bags.shape[1], 1)) for r in records])
-    rows.append(("  control: architecture only",
-                 cross_validate(architecture, labels, folds=folds, seeds=seeds).summary()))
-    size = FEATURE_NAMES.index("mask_size")
-    per_class = bags.shape[1] // 10
-    scores = np.array([mad_anomaly_index(b[:, size].reshape(10, per_class).min(1)) for b in bags])
-    rows.append(("MAD of trigger sizes (unsupervised)",
-                 f"AUC {roc_auc_score(labels, scores):.3f}, ACC {((scores > 2) == labels).mean():.3f} (index > 2)"))
-    return rows
-
-
 def _detect(args: argparse.Namespace) -> int:
     from toposeg.trojan import HuntConfig, fit_detector, load_hunt
+    from toposeg.trojan.report import detection_rows
     from toposeg.trojan.scan import save_detector
 
+    seeds = _seeds(args.seeds)
     records = load_hunt(args.hunt)
     if not records:
         raise FileNotFoundError(f"{args.hunt} holds no hunting results; run 'toposeg trojan hunt' first")
-    seeds = _seeds(args.seeds)
     print(f"{len(records)} models ({sum(r.trojaned for r in records)} Trojaned), "
           f"{args.folds}-fold cross-validation, seeds {seeds}")
     for name, summary in detection_rows(records, folds=args.folds, seeds=seeds):
-        print(f"{name:38s} {summary}")
+        print(f"{name:38s} {summary if isinstance(summary, str) else summary.summary()}")
     if args.save is not None:
         import json
 
@@ -173,9 +154,10 @@ def _scan(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from toposeg.trojan import HuntConfig, ZooConfig, build_zoo, hunt_zoo
+    from toposeg.trojan.report import detection_rows, recovery_summary
 
     start = time.perf_counter()
-    count, steps, folds, seeds = (12, 10, 3, (0,)) if args.quick else (args.count, 40, 8, (0, 1, 2))
+    count, steps, folds, seeds = (12, 10, 3, (0,)) if args.quick else (args.count, 25, 8, (0, 1, 2))
     out = args.out / "quick" if args.quick else args.out
     progress = not args.no_progress
     zoo = ZooConfig(count=count, epochs=3 if args.quick else 8)
@@ -187,11 +169,10 @@ def _demo(args: argparse.Namespace) -> int:
     table = []
     for name, config in variants.items():
         folder = out / ("hunt-prior" if config.lambda_topo else "hunt-noprior")
-        records = hunt_zoo(out / "zoo", folder, config, progress=progress)
-        trojaned = [r for r in records if r.trojaned]
-        components = np.mean([r.features[:, 8].mean() for r in records])
-        table.append((name, np.nanmean([r.iou for r in trojaned]), np.nanmean([r.target_hit for r in trojaned]),
-                      components, detection_rows(records, folds=folds, seeds=seeds)))
+        records = hunt_zoo(out / "zoo", folder, config, per_class=2, progress=progress)
+        recovery = recovery_summary(records)
+        table.append((name, recovery["iou"], recovery["target_hit"], recovery["components"],
+                      detection_rows(records, folds=folds, seeds=seeds)))
     print("\ntrigger recovery on the Trojaned models (like thesis Table 4.4)")
     print(f"{'hunt':34s} {'trigger IoU':>11s} {'target hit':>10s} {'components':>10s}")
     for name, iou, hit, components, _ in table:
@@ -200,6 +181,6 @@ def _demo(args: argparse.Namespace) -> int:
     for name, *_, rows in table:
         print(f"-- hunt {name}")
         for row, summary in rows:
-            print(f"{row:38s} {summary}")
+            print(f"{row:38s} {summary if isinstance(summary, str) else summary.summary()}")
     print(f"\nfinished in {time.perf_counter() - start:.0f} s; zoo and features in {out}")
     return 0

@@ -9,6 +9,7 @@ cross-validation.
 """
 
 from toposeg.trojan.architectures import ARCHITECTURES, build_classifier
+from toposeg.trojan.digits import load_digits_images
 from toposeg.trojan.detector import BagDetector, CrossValidation, cross_validate, fit_detector, mad_anomaly_index
 from toposeg.trojan.features import FEATURE_NAMES, mask_iou, trigger_features
 from toposeg.trojan.hunt import HuntRecord, clean_images, hunt_zoo, load_hunt
@@ -20,6 +21,6 @@ __all__ = [
     "ARCHITECTURES", "FEATURE_NAMES", "SHAPES", "BagDetector", "CrossValidation", "HuntConfig", "HuntRecord",
     "PatchTrigger", "RecoveredTrigger", "ZooConfig", "ZooModel", "apply_trigger", "build_classifier",
     "build_zoo", "clean_images", "cross_validate", "fit_detector", "hunt_zoo", "load_hunt", "load_model_file",
-    "load_zoo", "mad_anomaly_index", "mask_iou", "mask_regulariser", "random_trigger", "reverse_engineer", "trigger_features",
+    "load_digits_images", "load_zoo", "mad_anomaly_index", "mask_iou", "mask_regulariser", "random_trigger", "reverse_engineer", "trigger_features",
     "trigger_shape",
 ]

@@ -44,10 +44,11 @@ class HuntConfig:
     steps: int = 40
     learning_rate: float = 0.2
     lambda_div: float = 1.0
-    lambda_topo: float = 10.0
+    lambda_topo: float = 1.0
     lambda_size: float = 2.0
     lambda_smooth: float = 0.5
     diversity_scale: float = 2.0
+    mask_init: float = 0.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -184,7 +185,7 @@ def reverse_engineer(
     earlier: list[torch.Tensor] = []  # m * theta of earlier rounds, (K, C, H, W) each
     try:
         for round_index in range(config.num_triggers):
-            mask_logit = (torch.randn(count, 1, height, width, generator=generator) * 0.1 - 3.0).requires_grad_()
+            mask_logit = (torch.randn(count, 1, height, width, generator=generator) * 0.1 + config.mask_init).requires_grad_()
             pattern_logit = torch.randn(count, channels, height, width, generator=generator).requires_grad_()
             optimiser = torch.optim.Adam([mask_logit, pattern_logit], lr=config.learning_rate)
             steps_to_flip = torch.full((count,), config.steps)
