@@ -15,10 +15,10 @@ def _bags(n=48, seed=0):
 
 def test_detector_learns_a_separable_bag_and_fails_on_shuffled_labels():
     bags, y = _bags()
-    cv = cross_validate(bags, y, folds=4, seeds=(0, 1), epochs=150)
-    assert cv.auc.shape == (8,) and cv.probabilities.shape == (2, 48)
+    cv = cross_validate(bags, y, folds=4, seeds=(0,), epochs=100)
+    assert cv.auc.shape == (4,) and cv.probabilities.shape == (1, 48)
     assert cv.auc.mean() > 0.9 and cv.accuracy.mean() > 0.8
-    control = cross_validate(bags, y, folds=4, seeds=(0, 1, 2), epochs=150, shuffle_labels=True)
+    control = cross_validate(bags, y, folds=4, seeds=(0, 1), epochs=100, shuffle_labels=True)
     assert abs(control.auc.mean() - 0.5) < 0.2
 
 

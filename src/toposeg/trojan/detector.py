@@ -50,7 +50,7 @@ def _check_bags(bags: np.ndarray, labels: np.ndarray | None = None) -> tuple[np.
 
 
 def fit_detector(bags: np.ndarray, labels: np.ndarray, *, seed: int = 0, hidden: int = 32,
-                 epochs: int = 300, learning_rate: float = 3e-3, weight_decay: float = 1e-3) -> BagDetector:
+                 epochs: int = 150, learning_rate: float = 1e-2, weight_decay: float = 1e-3) -> BagDetector:
     """Train a :class:`BagDetector` on bags (N, T, F) with labels (N,) in {0, 1} (1 = Trojaned)."""
     bags, labels = _check_bags(bags, labels)
     torch.manual_seed(seed)

@@ -23,19 +23,21 @@ def first_round(records: Sequence[HuntRecord], num_triggers: int) -> np.ndarray:
 
 
 def detection_rows(records: Sequence[HuntRecord], *, folds: int, seeds: tuple[int, ...],
-                   bags: np.ndarray | None = None) -> list[tuple[str, CrossValidation | str]]:
-    """The detector, its two controls (shuffled labels, architecture-only features) and the MAD
-    baseline on ``records`` (or on ``bags`` built from them)."""
+                   control_seeds: tuple[int, ...] | None = None) -> list[tuple[str, CrossValidation | str]]:
+    """The detector (over ``seeds``), its two controls (shuffled labels, architecture-only
+    features; over ``control_seeds``, default ``seeds``) and the MAD baseline on ``records``."""
     from sklearn.metrics import roc_auc_score
 
-    bags = np.stack([r.features for r in records]) if bags is None else bags
+    control_seeds = seeds if control_seeds is None else control_seeds
+    bags = np.stack([r.features for r in records])
     labels = np.array([int(r.trojaned) for r in records])
     rows: list[tuple[str, CrossValidation | str]] = [
         ("bag-of-features detector", cross_validate(bags, labels, folds=folds, seeds=seeds)),
-        ("  control: shuffled labels", cross_validate(bags, labels, folds=folds, seeds=seeds, shuffle_labels=True))]
+        ("  control: shuffled labels", cross_validate(bags, labels, folds=folds, seeds=control_seeds,
+                                                    shuffle_labels=True))]
     architecture = np.stack([np.tile(np.eye(len(ARCHITECTURES))[ARCHITECTURES.index(r.architecture)],
                                      (bags.shape[1], 1)) for r in records])
-    rows.append(("  control: architecture only", cross_validate(architecture, labels, folds=folds, seeds=seeds)))
+    rows.append(("  control: architecture only", cross_validate(architecture, labels, folds=folds, seeds=control_seeds)))
     size = FEATURE_NAMES.index("mask_size")
     scores = np.array([mad_anomaly_index(b[:, size].reshape(10, -1).min(1)) for b in bags])
     rows.append(("MAD of trigger sizes (unsupervised)",
