@@ -102,8 +102,8 @@ def test_errors_that_stop_the_run(tmp_path, capsys):
     other.mkdir()
     np.save(other / "x.npy", np.zeros((4, 4)))
     cases = [
-        ([str(empty), str(other)], "no PNG, TIFF or NPY files in"),
-        ([str(other), str(empty)], "no PNG, TIFF or NPY files in"),
+        ([str(empty), str(other)], "no image files"),
+        ([str(other), str(empty)], "no image files"),
         ([str(tmp_path / "nope"), str(other)], "no such file or folder"),
         ([str(other / "x.npy"), str(other)], "must both be files or both be folders"),
         ([str(other), str(other), "--metrics", "dise"], "unknown metric 'dise'"),

@@ -14,21 +14,25 @@ CHANGED = TrainConfig(
     dataset="vessels", train_count=6, val_count=3, sample_shape=(96, 80), data_seed=4, patch_size=(48, 32),
     foreground_bias=0.25, augment="flip", normalise="percentile", depth=2, width=8, norm="group", dropout=0.1,
     loss="dice+0.1*topo", loss_options={"topo": {"patch_size": 33, "dims": [0, 1]}}, epochs=7, pretrain_epochs=3,
-    steps_per_epoch=11, batch_size=6, optimizer="sgd", lr=0.05, weight_decay=1e-4, scheduler="cosine",
+    steps_per_epoch=11, batch_size=6, optimizer="sgd", lr=0.05, weight_decay=1e-4, scheduler="constant",
     val_metrics=("dice", "betti_error"), metric_options={"patch_size": 32}, best_metric="betti_error_1",
-    best_mode="min", threshold=0.4, seed=9, threads=1, checkpoint_every=5, init_from="runs/a/last.pt",
+    best_mode="min", threshold=0.4, seed=9, threads=1, checkpoint_every=5, init_from="runs/a/last.pt", channels=3,
 )
 
 
 def test_every_option_survives_json():
     defaults = TrainConfig()
     unchanged = [f.name for f in dataclasses.fields(TrainConfig) if getattr(CHANGED, f.name) == getattr(defaults, f.name)]
-    assert unchanged == ["root"]  # the example changes every other option
+    # the example changes every other option; the rest are options of folders and TopoMortar
+    assert unchanged == ["root", "foreground", "invert_masks", "val_fraction", "labels"]
     text = CHANGED.to_json()
     assert TrainConfig.from_dict(json.loads(text)) == CHANGED
     assert json.loads(text)["patch_size"] == [48, 32]
-    folder = TrainConfig(dataset="folder", root="data", patch_size=(16, 16, 16))
+    folder = TrainConfig(dataset="folder", root="data", patch_size=(16, 16, 16), foreground=0, invert_masks=True,
+                         val_fraction=0.2)
     assert TrainConfig.from_dict(json.loads(folder.to_json())) == folder
+    mortar = TrainConfig(dataset="topomortar", root="data", labels="noisy")
+    assert TrainConfig.from_dict(json.loads(mortar.to_json())) == mortar
 
 
 def test_json_and_toml_files(tmp_path):
@@ -65,10 +69,14 @@ def test_defaults_follow_the_dataset():
         ({"optimizer": "adamw"}, "optimizer must be one of adam, sgd"),
         ({"norm": "layer"}, "norm must be one of"),
         ({"dataset": "cells"}, "unknown dataset 'cells'"),
-        ({"dataset": "folder"}, "root is needed for dataset 'folder'"),
-        ({"root": "data"}, "root is needed for dataset 'folder' and only for it"),
+        ({"dataset": "folder"}, "dataset 'folder' needs root"),
+        ({"root": "data"}, "root is for dataset 'folder' and the real data sets, not 'membranes'"),
+        ({"foreground": 0}, "foreground are options of dataset 'folder', not 'membranes'"),
+        ({"dataset": "isbi12", "invert_masks": True}, "invert_masks are options of dataset 'folder'"),
+        ({"dataset": "folder", "root": "d", "val_fraction": 1.0}, "val_fraction must lie strictly between 0 and 1"),
+        ({"dataset": "drive", "labels": "noisy"}, "labels is an option of dataset 'topomortar'"),
+        ({"dataset": "topomortar", "labels": "rough"}, "labels must be accurate, noisy or pseudo"),
         ({"dataset": "tubes3d", "patch_size": (32, 32)}, "patch_size must have 3 sizes for a 3D dataset"),
-        ({"dataset": "folder", "root": "d", "patch_size": 32}, "must be given as 2 or 3 sizes for a folder"),
         ({"patch_size": (0, 8)}, "patch_size must be >= 1"),
         ({"loss_options": {"dmt": 0.2}}, "loss_options must map term names to option tables"),
         ({"val_metrics": ()}, "val_metrics is empty"),

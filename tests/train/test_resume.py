@@ -75,8 +75,10 @@ def test_resume_refuses_other_options_and_missing_runs(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "--out", str(out), *TINY_FLAGS, "--no-progress"]) == 0
     capsys.readouterr()
-    assert main(["train", "--resume", str(out), "--epochs", "5"]) == 2
-    assert "do not give other options (--epochs)" in capsys.readouterr().err
+    assert main(["train", "--resume", str(out), "--loss", "dice"]) == 2
+    assert "do not give other options (--loss)" in capsys.readouterr().err
+    assert main(["train", "--resume", str(out), "--epochs", "1"]) == 2  # fewer epochs than done
+    assert "it has already done 2 epochs" in capsys.readouterr().err
     assert main(["train", "--out", str(out), *TINY_FLAGS]) == 2
     assert "already holds a run: resume it with --resume" in capsys.readouterr().err
     assert main(["train", "--resume", str(tmp_path / "nothing")]) == 2

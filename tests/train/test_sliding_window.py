@@ -111,5 +111,5 @@ def test_bad_arguments():
         predict_likelihood(model, image, window=(32, 32, 32))
     with pytest.raises(ValueError, match="NaN"):
         predict_likelihood(model, np.full((8, 8), np.nan))
-    with pytest.raises(ValueError, match="2D or 3D"):
+    with pytest.raises(ValueError, match="image must be 2D"):
         predict_likelihood(model, np.zeros(8))

@@ -23,7 +23,11 @@ _QUICK_SHAPES = {2: {"sample_shape": (64, 64), "patch_size": (32, 32)},
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("outputs/demo"), help="output folder")
-    parser.add_argument("--dataset", default=None, help="built-in dataset (default: membranes)")
+    parser.add_argument("--dataset", default=None,
+                        help="built-in dataset (default: membranes), or a real one from your copy: isbi12, drive, "
+                             "topomortar with --root")
+    parser.add_argument("--root", default=None,
+                        help="your copy of the real data set (default: $TOPOSEG_DATA); nothing is downloaded")
     parser.add_argument("--methods", default=None,
                         help="comma-separated: plain and topological losses "
                              "(default: plain,cldice,topo,dmt,warping,localized)")
@@ -43,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     options: dict[str, object] = dict(_QUICK) if args.quick else {}
     if args.dataset is not None:
         options["dataset"] = args.dataset
+    if args.root is not None:
+        options["root"] = args.root
     if args.methods is not None:
         options["methods"] = tuple(m.strip() for m in args.methods.split(",") if m.strip())
     if args.threads is not None:
@@ -53,7 +59,11 @@ def run(args: argparse.Namespace) -> int:
     result = compare_losses(config, out, progress=not args.no_progress)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     print()
-    print(f"{config.dataset}: {config.train_count} training samples, tested on {config.test_count} held-out "
+    from toposeg.data import DATASETS
+
+    files = DATASETS[config.dataset].kind in ("benchmark", "folder")
+    training = "its train split" if files else f"{config.train_count} training samples"
+    print(f"{config.dataset}: {training}, tested on {'at most ' * files}{config.test_count} held-out "
           f"samples; {config.pretrain_epochs} pretraining + {config.finetune_epochs} fine-tuning epochs of "
           f"{config.steps_per_epoch} steps (batch {config.batch_size}); mean ± std over the test samples")
     print(format_comparison(result))

@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     names = ", ".join(f"{m.name}{'*' if m.default else ''}" for m in METRICS)
     parser.add_argument("pred", type=Path, nargs="?",
-                        help="prediction file, or folder of them (PNG, TIFF, NPY; 2D or 3D)")
+                        help="prediction file, or folder of them (PNG, TIFF, NPY; 2D or 3D); the output folder "
+                             "of toposeg predict works as it is (NAME_mask files are scored against NAME)")
     parser.add_argument("gt", type=Path, nargs="?",
                         help="ground-truth file or folder; folder files are matched by name")
     network = parser.add_argument_group("a trained network instead of PRED GT")
@@ -65,6 +66,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seed of random windows and TLTS pairs (default 0)")
     parser.add_argument("--tolerance", type=float, default=None,
                         help="distance tolerance in pixels of ccq, apls, tlts, jct (default 5)")
+    parser.add_argument("--metric-option", dest="metric_options", action="append", default=None,
+                        metavar="KEY=VALUE",
+                        help="metric option (repeat), as in toposeg train, e.g. regions=background; "
+                             "the flags above are shortcuts for the same options")
     parser.add_argument("--csv", type=Path, default=None,
                         help="write the summary (metric, mean, std, count) here")
     parser.add_argument("--samples-csv", type=Path, default=None,
@@ -96,6 +101,13 @@ def run(args: argparse.Namespace) -> int:
         )
         if value is not None
     }
+    if args.metric_options:
+        from toposeg.cli.train import _options
+
+        for key, value in _options(args.metric_options, nested=False).items():
+            if key in options and options[key] != value:
+                raise ValueError(f"metric option {key} given twice with different values ({options[key]!r}, {value!r})")
+            options[key] = value
     names = tuple(name.strip() for name in args.metrics.split(",") if name.strip())
     if args.checkpoint is not None:
         return _run_checkpoint(args, names, options)
@@ -168,7 +180,9 @@ def match_files(pred: Path, gt: Path) -> tuple[list[tuple[str, Path, Path]], lis
 
     Two files make one pair; two folders are matched by file name without suffix (``a.png``
     with ``a.tif``). A name that occurs twice in one folder, or in only one folder, is
-    reported instead of scored.
+    reported instead of scored. In the prediction folder, ``toposeg predict``'s outputs
+    ``NAME_mask.*`` are matched with ``NAME`` (its ``NAME_likelihood.*`` files are then left
+    aside, unless there is no mask).
 
     Raises
     ------
@@ -195,9 +209,9 @@ def match_files(pred: Path, gt: Path) -> tuple[list[tuple[str, Path, Path]], lis
             if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
                 by_name.setdefault(path.stem, []).append(path)
         if not by_name:
-            raise ValueError(f"no PNG, TIFF or NPY files in {folder}")
+            raise ValueError(f"no image files ({', '.join(IMAGE_SUFFIXES)}) in {folder}")
         found.append(by_name)
-    pred_files, gt_files = found
+    pred_files, gt_files = _predict_outputs(found[0], set(found[1])), found[1]
     pairs = []
     for name in sorted(set(pred_files) | set(gt_files)):
         candidates = pred_files.get(name, []) + gt_files.get(name, [])
@@ -217,6 +231,21 @@ def match_files(pred: Path, gt: Path) -> tuple[list[tuple[str, Path, Path]], lis
             + "; ".join(f"{name}: {reason}" for name, reason in problems[:5])
         )
     return pairs, problems
+
+
+def _predict_outputs(by_name: dict[str, list[Path]], truth: set[str]) -> dict[str, list[Path]]:
+    """Prediction files by name, with ``toposeg predict``'s ``NAME_mask`` (else ``NAME_likelihood``)
+    taken as ``NAME`` when ``NAME`` is a ground-truth name and not itself a prediction file."""
+    renamed: dict[str, list[Path]] = {}
+    for suffix in ("_mask", "_likelihood"):
+        for name, paths in by_name.items():
+            base = name.removesuffix(suffix)
+            if name.endswith(suffix) and base in truth and base not in by_name and base not in renamed:
+                renamed[base] = paths
+    used = {p for paths in renamed.values() for p in paths}
+    kept = {n: ps for n, ps in by_name.items() if not any(p in used for p in ps)}
+    leftover = {f"{n}_likelihood" for n in renamed}
+    return {**{n: ps for n, ps in kept.items() if n not in leftover}, **renamed}
 
 
 def load_prediction(path: Path, threshold: float) -> np.ndarray:

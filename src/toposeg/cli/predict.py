@@ -8,13 +8,16 @@ from pathlib import Path
 
 import numpy as np
 
+from toposeg.data.io import IMAGE_SUFFIXES
+
 NAME = "predict"
 HELP = "segment images or volumes of any size with a trained network (overlapping sliding windows)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("checkpoint", type=Path, help="best.pt or last.pt of toposeg train")
-    parser.add_argument("inputs", type=Path, nargs="+", help="image files or folders of them (PNG, TIFF, NPY)")
+    parser.add_argument("inputs", type=Path, nargs="+",
+                        help="image files or folders of them (PNG, JPEG, GIF, TIFF, NPY)")
     parser.add_argument("--out", type=Path, required=True, help="output folder (created)")
     parser.add_argument("--window", default=None,
                         help="sliding-window size, e.g. 128 or 128,128 (default: the training patch size)")
@@ -29,20 +32,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _input_files(inputs: list[Path]) -> list[Path]:
-    from toposeg.data.io import IMAGE_SUFFIXES
-
     files: list[Path] = []
+    missing = [str(path) for path in inputs if not path.exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
     for path in inputs:
         if path.is_dir():
             found = sorted(p for p in path.iterdir()
                            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
             if not found:
-                raise ValueError(f"no PNG, TIFF or NPY files in {path}")
+                raise ValueError(f"no image files ({', '.join(IMAGE_SUFFIXES)}) in {path}")
             files += found
-        elif path.is_file():
-            files.append(path)
         else:
-            raise FileNotFoundError(f"no such file or folder: {path}")
+            files.append(path)
     stems: dict[str, Path] = {}
     for path in files:
         if path.stem in stems:
@@ -87,15 +89,25 @@ def run(args: argparse.Namespace) -> int:
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"--threshold must lie in [0, 1], got {threshold}")
     files = _input_files(args.inputs)
-    images = {}
-    for path in files:  # read and check every input before writing anything
-        image = read_image(path)
-        if image.ndim != ndim:
-            raise ValueError(f"{path}: the network segments {ndim}D inputs, got shape {image.shape}")
-        if image.dtype.kind not in "biuf" or not np.isfinite(image).all():
-            raise ValueError(f"{path}: the image must hold finite real numbers")
-        images[path] = image
-    predict_likelihood(model, np.zeros((1,) * ndim, dtype=np.float32), window=window, overlap=args.overlap,
+    channels = config.channels or 1
+    images, problems = {}, []
+    for path in files:  # read and check every input before writing anything; report every problem
+        try:
+            image = read_image(path, channels=channels > 1)
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        expected = (ndim,) if channels == 1 else (ndim + 1,)
+        if image.ndim not in expected or (channels > 1 and image.shape[0] != channels):
+            kind = f"{ndim}D" + (f" with {channels} channels" if channels > 1 else "")
+            problems.append(f"{path}: the network segments {kind} inputs, got shape {image.shape}")
+        elif image.dtype.kind not in "biuf" or not np.isfinite(image).all():
+            problems.append(f"{path}: the image must hold finite real numbers")
+        else:
+            images[path] = image
+    if problems:
+        raise ValueError(f"{len(problems)} bad input(s), nothing written:\n  " + "\n  ".join(problems))
+    predict_likelihood(model, np.zeros((channels,) * (channels > 1) + (1,) * ndim, dtype=np.float32), window=window, overlap=args.overlap,
                        blend=args.blend)  # bad window, overlap: an error now
     args.out.mkdir(parents=True, exist_ok=True)
     for path in tqdm(files, desc="predict", unit="image", file=sys.stderr, disable=True if args.no_progress else None):

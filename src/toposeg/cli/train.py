@@ -19,8 +19,15 @@ NAME = "train"
 HELP = "train a segmentation network (loss by name, pretrain then fine-tune, checkpoints, --resume)"
 
 _HELP = {
-    "dataset": "built-in dataset (membranes, vessels, roads, tubes3d, sheets3d, real ones) or 'folder'",
-    "root": "data folder with images/ and masks/ (dataset 'folder')",
+    "dataset": "built-in dataset (membranes, vessels, roads, tubes3d, sheets3d, real-geometry ones), "
+               "a real data set from your copy (isbi12, drive, topomortar) or 'folder'",
+    "root": "data folder: images/ and masks/ (dataset 'folder'), or your copy of isbi12, drive, topomortar "
+            "(default: $TOPOSEG_DATA)",
+    "foreground": "label value of the structure in a folder's masks (default: masks are 0/1 or 0/255)",
+    "invert_masks": "swap structure and background of a folder's masks",
+    "val_fraction": "share of a folder's training images held out for validation when it has no val/",
+    "labels": "TopoMortar training labels: accurate (default), noisy or pseudo",
+    "channels": "network input channels (default: the images', e.g. 3 for RGB)",
     "train_count": "samples of the built-in train split",
     "val_count": "samples of the built-in val split",
     "sample_shape": "shape of built-in samples, e.g. 128,128",
@@ -67,12 +74,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", type=Path, default=None, metavar="OUT",
                         help="continue the run in OUT from its last checkpoint, with its saved config")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars or epoch lines")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bars (they are shown only on a terminal; epoch lines are always printed)")
+    parser.add_argument("--quiet", action="store_true", help="no epoch lines either")
     options = parser.add_argument_group("training options (see docs/training.md)")
     hints = typing.get_type_hints(TrainConfig)
     for field in dataclasses.fields(TrainConfig):
         choices = typing.get_args(hints[field.name]) if typing.get_origin(hints[field.name]) is typing.Literal else None
-        if field.name in ("loss_options", "metric_options"):
+        if hints[field.name] is bool:
+            options.add_argument(_flag(field.name), dest=field.name, action="store_const", const=True,
+                                 default=None, help=_HELP[field.name])
+        elif field.name in ("loss_options", "metric_options"):
             options.add_argument(_flag(field.name).removesuffix("s"), dest=field.name, action="append",
                                  default=None, metavar="KEY=VALUE", help=_HELP[field.name])
         else:
@@ -145,21 +157,26 @@ def run(args: argparse.Namespace) -> int:
     from toposeg.data import MissingPackageError
     from toposeg.train import TrainConfig, load_config, train
 
-    given = [_flag(f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None]
+    given = [_flag(f.name) for f in dataclasses.fields(TrainConfig)
+             if getattr(args, f.name) is not None and f.name != "epochs"]
     if args.resume is not None:
         if given or args.config is not None or (args.out is not None and args.out != args.resume):
-            raise ValueError("--resume OUT continues the run with the config saved in OUT/config.json; "
-                             f"do not give other options ({', '.join(given + ['--config'] * (args.config is not None))})")
+            raise ValueError("--resume OUT continues the run with the config saved in OUT/config.json (only "
+                             "--epochs may extend it); do not give other options "
+                             f"({', '.join(given + ['--config'] * (args.config is not None))})")
         out = args.resume
         if not (out / "config.json").is_file():
             raise ValueError(f"cannot resume: {out / 'config.json'} does not exist")
         config = load_config(out / "config.json")
+        if args.epochs is not None:
+            config = config.replace(epochs=args.epochs)
     else:
         if args.out is None:
             raise ValueError("--out is required (the folder for checkpoints, metrics and figures)")
         out, config = args.out, config_from_arguments(args)
     try:
-        result = train(config, out, resume=args.resume is not None, progress=not args.no_progress, device=args.device)
+        result = train(config, out, resume=args.resume is not None, progress=not args.no_progress,
+                       device=args.device, epoch_lines=not args.quiet)
     except MissingPackageError as error:
         raise ValueError(str(error)) from error
     if result.history:

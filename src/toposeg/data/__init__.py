@@ -12,7 +12,11 @@ from toposeg.data.connectomics import (
     connectomics_membranes,
     connectomics_sheets_3d,
 )
+from toposeg.data.benchmark import Benchmark
+from toposeg.data.drive import load_drive
 from toposeg.data.folder import DataFolderError, load_folder, split_names
+from toposeg.data.isbi12 import load_isbi12
+from toposeg.data.masks import binary_mask
 from toposeg.data.io import read_image
 from toposeg.data.membranes import cell_sheets_3d, membranes_2d, membranes_from_labels
 from toposeg.data.neurites import (
@@ -22,8 +26,9 @@ from toposeg.data.neurites import (
     render_skeleton_crop,
 )
 from toposeg.data.osm_roads import helsinki_road_geometry, helsinki_roads
-from toposeg.data.registry import DATASETS, DatasetInfo, get_dataset, sample_seed
+from toposeg.data.registry import BENCHMARKS, DATASETS, DatasetInfo, get_dataset, sample_seed
 from toposeg.data.roads import render_roads, road_network_2d
+from toposeg.data.topomortar import load_topomortar
 from toposeg.data.samples import curvilinear_likelihood
 from toposeg.data.transforms import augment_pair, normalise_image
 from toposeg.data.trees import tube_tree_3d, vessel_tree_2d
@@ -38,7 +43,9 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'toposeg.data' has no attribute {name!r}")
 
 __all__ = [
+    "BENCHMARKS",
     "DATASETS",
+    "Benchmark",
     "REAL_PINS",
     "DataFolderError",
     "DatasetInfo",
@@ -48,6 +55,7 @@ __all__ = [
     "SampleSet",
     "Skeleton",
     "augment_pair",
+    "binary_mask",
     "cache_dir",
     "cell_sheets_3d",
     "connectomics_labels",
@@ -58,7 +66,10 @@ __all__ = [
     "helsinki_road_geometry",
     "helsinki_roads",
     "hemibrain_neurites_3d",
+    "load_drive",
     "load_folder",
+    "load_isbi12",
+    "load_topomortar",
     "membranes_2d",
     "membranes_from_labels",
     "normalise_image",

@@ -19,39 +19,73 @@ class Sample:
 
     Attributes
     ----------
-    image : (M, N[, P]) ndarray
+    image : (M, N[, P]) or (C, M, N[, P]) ndarray
         Intensities: float32 in [0, 1] for the built-in datasets, the file's values for a folder.
+        A multi-channel image (e.g. RGB) has its channels first.
     mask : (M, N[, P]) ndarray of bool
         The structure of interest (vessel, membrane, road, tube, sheet).
     name : str
         Where the sample comes from (a file stem, or the generator and its seed).
+    region : (M, N[, P]) ndarray of bool, optional
+        The pixels that count (e.g. DRIVE's field of view); ``None``: all of them. Outside the
+        region, training losses and metrics see background in both prediction and mask.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from toposeg.data import Sample
+    >>> rgb = Sample(np.zeros((3, 8, 8)), np.zeros((8, 8), dtype=bool))
+    >>> rgb.ndim, rgb.channels, rgb.shape
+    (2, 3, (8, 8))
     """
 
     image: np.ndarray
     mask: np.ndarray
     name: str = ""
+    region: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         image, mask = np.asarray(self.image).view(), np.asarray(self.mask).view()
-        if image.ndim not in (2, 3):
-            raise ValueError(f"sample {self.name!r}: image must be 2D or 3D, got shape {image.shape}")
-        if image.shape != mask.shape:
+        if mask.ndim not in (2, 3):
+            raise ValueError(f"sample {self.name!r}: mask must be 2D or 3D, got shape {mask.shape}")
+        if image.shape != mask.shape and image.shape[1:] != mask.shape:
             raise ValueError(
-                f"sample {self.name!r}: image shape {image.shape} differs from mask shape {mask.shape}"
+                f"sample {self.name!r}: image shape {image.shape} differs from mask shape {mask.shape} "
+                "(a multi-channel image has its channels first)"
             )
         if mask.dtype != np.bool_:
             raise ValueError(f"sample {self.name!r}: mask must be bool, got {mask.dtype}")
         if not np.issubdtype(image.dtype, np.number) or np.iscomplexobj(image):
             raise ValueError(f"sample {self.name!r}: image must be real numbers, got {image.dtype}")
-        image.flags.writeable = False  # read-only views: the caller's arrays are untouched
-        mask.flags.writeable = False
+        arrays = [image, mask]
+        if self.region is not None:
+            region = np.asarray(self.region).view()
+            if region.shape != mask.shape or region.dtype != np.bool_:
+                raise ValueError(f"sample {self.name!r}: region must be a bool array of the mask's shape "
+                                 f"{mask.shape}, got {region.dtype} {region.shape}")
+            if not region.any():
+                raise ValueError(f"sample {self.name!r}: the region is empty (no pixel would count)")
+            arrays.append(region)
+            object.__setattr__(self, "region", region)
+        for array in arrays:
+            array.flags.writeable = False  # read-only views: the caller's arrays are untouched
         object.__setattr__(self, "image", image)
         object.__setattr__(self, "mask", mask)
 
     @property
     def ndim(self) -> int:
         """Number of spatial dimensions (2 or 3)."""
-        return self.image.ndim
+        return self.mask.ndim
+
+    @property
+    def channels(self) -> int:
+        """Number of image channels (1 for a grey image)."""
+        return 1 if self.image.ndim == self.mask.ndim else self.image.shape[0]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Spatial shape (the mask's)."""
+        return self.mask.shape
 
     def __iter__(self) -> Iterator[np.ndarray]:
         yield self.image

@@ -1,4 +1,4 @@
-"""Reading 2D images and 3D volumes from PNG, TIFF or NPY files."""
+"""Reading 2D images and 3D volumes from PNG, JPEG, GIF, TIFF or NPY files."""
 
 from __future__ import annotations
 
@@ -6,15 +6,23 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["IMAGE_SUFFIXES", "read_image"]
+__all__ = ["IMAGE_SUFFIXES", "decode_image", "read_image"]
 
-IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".npy")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".npy")
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """Read a 2D image or 3D volume from a PNG, TIFF or NPY file.
+def read_image(path: str | Path, *, channels: bool = False) -> np.ndarray:
+    """Read a 2D image or 3D volume from a PNG, JPEG, GIF, TIFF or NPY file.
 
-    Colour PNGs are converted to grey by averaging the channels (an alpha channel is dropped).
+    Parameters
+    ----------
+    path : str or Path
+    channels : bool
+        ``False``: a colour image is converted to grey by averaging its colour channels (an
+        alpha channel is dropped). ``True``: a colour image is returned channels first,
+        ``(C, M, N)`` (alpha dropped); a colour image whose channels are all equal is returned
+        as one grey ``(M, N)`` image. Colour means a PNG, JPEG or GIF with 3 or 4 channels, or
+        a TIFF whose pages hold RGB samples (a multi-page TIFF stack is a volume).
 
     Raises
     ------
@@ -32,25 +40,59 @@ def read_image(path: str | Path) -> np.ndarray:
     >>> read_image(path).shape
     (3, 3)
     """
+    array, colour = decode_image(path)
+    if colour:
+        if not channels:
+            return array.mean(axis=0)
+        return array
+    return array
+
+
+def decode_image(path: str | Path) -> tuple[np.ndarray, bool]:
+    """The array of an image file and whether it is colour; colour channels come first (alpha
+    dropped), and a colour image whose channels are all equal is returned as grey.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`read_image`.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     suffix = path.suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
-        raise ValueError(f"{path}: unsupported file type {suffix!r} (use PNG, TIFF or NPY)")
+        raise ValueError(f"{path}: unsupported file type {suffix!r} (use {', '.join(IMAGE_SUFFIXES)})")
+    colour = False
     try:
         if suffix == ".npy":
             array = np.load(path, allow_pickle=False)
         elif suffix in (".tif", ".tiff"):
             import tifffile
 
-            array = tifffile.imread(path)
+            with tifffile.TiffFile(path) as tiff:
+                series = tiff.series[0]
+                colour = series.axes.endswith("S") and series.shape[-1] in (3, 4)
+                try:
+                    array = series.asarray()
+                except ValueError as error:  # a codec tifffile lacks without imagecodecs, e.g. DRIVE's LZW
+                    if "imagecodecs" not in str(error) or len(tiff.pages) != 1:
+                        raise
+                    from PIL import Image
+
+                    with Image.open(path) as picture:
+                        array = np.asarray(picture)
         else:
             import imageio.v3 as iio
 
-            array = iio.imread(path)
-            if array.ndim == 3 and array.shape[-1] in (3, 4):
-                array = array[..., :3].mean(axis=-1)
+            array = iio.imread(path, index=0) if suffix == ".gif" else iio.imread(path)
+            colour = array.ndim == 3 and array.shape[-1] in (3, 4)
     except Exception as error:  # any decoder failure becomes one clear message
         raise ValueError(f"{path}: cannot read the file ({error})") from error
-    return np.asarray(array)
+    array = np.asarray(array)
+    if colour:
+        array = array[..., :3]
+        if np.all(array == array[..., :1]):
+            return np.ascontiguousarray(array[..., 0]), False
+        return np.ascontiguousarray(np.moveaxis(array, -1, 0)), True
+    return array, False

@@ -26,7 +26,10 @@ __all__ = ["PatchDataset"]
 
 
 class PatchDataset(Dataset):
-    """Patches of samples as ``(image, mask)`` float32 tensors shaped ``(1, *patch_size)``.
+    """Patches of samples as ``(image, mask)`` float32 tensors shaped ``(C, *patch_size)`` and
+    ``(1, *patch_size)`` (``C`` = the samples' channels, 1 for grey); when the samples have
+    regions (:attr:`Sample.region`), ``(image, mask, region)`` with the region as a 0/1 tensor
+    like the mask.
 
     Parameters
     ----------
@@ -80,17 +83,23 @@ class PatchDataset(Dataset):
         ndim = loaded[0].ndim
         if any(s.ndim != ndim for s in loaded):
             raise ValueError("samples mix 2D and 3D")
+        if len({s.channels for s in loaded}) > 1:
+            raise ValueError("samples have different numbers of channels")
         if patch_size is not None:
             patch_size = tuple(int(p) for p in patch_size)
             if len(patch_size) != ndim or min(patch_size) < 1:
                 raise ValueError(f"patch_size must be {ndim} positive sizes, got {patch_size}")
             for s in loaded:
-                if any(p > n for p, n in zip(patch_size, s.image.shape, strict=True)):
+                if any(p > n for p, n in zip(patch_size, s.shape, strict=True)):
                     raise ValueError(
-                        f"patch_size {patch_size} is larger than sample {s.name!r} of shape {s.image.shape}"
+                        f"patch_size {patch_size} is larger than sample {s.name!r} of shape {s.shape}"
                     )
         self.images = [normalise_image(s.image, normalise) for s in loaded]
         self.masks = [np.asarray(s.mask) for s in loaded]
+        self.channels = loaded[0].channels
+        self.has_regions = any(s.region is not None for s in loaded)
+        # the region travels with the mask through crops and symmetries: code 1 = mask, 2 = region
+        self.regions = [np.ones(s.shape, bool) if s.region is None else np.asarray(s.region) for s in loaded]
         self.patch_size = patch_size
         self.patches_per_epoch = len(loaded) if patches_per_epoch is None else int(patches_per_epoch)
         self.foreground_bias = float(foreground_bias)
@@ -106,20 +115,24 @@ class PatchDataset(Dataset):
     def __len__(self) -> int:
         return self.patches_per_epoch
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
         if not 0 <= index < self.patches_per_epoch:
             raise IndexError(f"patch index {index} out of range [0, {self.patches_per_epoch})")
         rng = np.random.default_rng([self.seed, self.epoch, int(index)])
         which = int(index) % len(self.images)
         image, mask = self.images[which], self.masks[which]
+        code = mask.astype(np.uint8) + 2 * self.regions[which] if self.has_regions else mask
         if self.patch_size is not None:
             box = self._crop_box(rng, which)
-            image, mask = image[box], mask[box]
-        image, mask = augment_pair(image, mask, rng, self.augment)
-        return (
-            torch.from_numpy(np.array(image, dtype=np.float32))[None],  # a copy: never aliases
-            torch.from_numpy(mask.astype(np.float32))[None],
-        )
+            image, code = image[(slice(None),) * (image.ndim - mask.ndim) + box], code[box]
+        image, code = augment_pair(image, code, rng, self.augment)
+        image = torch.from_numpy(np.array(image, dtype=np.float32))  # a copy: never aliases
+        if self.channels == 1:
+            image = image[None]
+        if not self.has_regions:
+            return image, torch.from_numpy(code.astype(np.float32))[None]
+        return (image, torch.from_numpy((code & 1).astype(np.float32))[None],
+                torch.from_numpy((code >> 1).astype(np.float32))[None])
 
     def _crop_box(self, rng: np.random.Generator, which: int) -> tuple[slice, ...]:
         shape = np.array(self.masks[which].shape)

@@ -11,15 +11,19 @@ from typing import Any, Literal
 import numpy as np
 
 from toposeg.data._sample import Sample, SampleSet
+from toposeg.data.benchmark import Benchmark
 from toposeg.data.connectomics import connectomics_membranes, connectomics_sheets_3d
+from toposeg.data.drive import DRIVE
 from toposeg.data.folder import load_folder
+from toposeg.data.isbi12 import ISBI12
 from toposeg.data.membranes import cell_sheets_3d, membranes_2d
 from toposeg.data.neurites import hemibrain_neurites_3d
 from toposeg.data.osm_roads import helsinki_roads
 from toposeg.data.roads import road_network_2d
+from toposeg.data.topomortar import TOPOMORTAR
 from toposeg.data.trees import tube_tree_3d, vessel_tree_2d
 
-__all__ = ["DATASETS", "DatasetInfo", "get_dataset", "sample_seed"]
+__all__ = ["BENCHMARKS", "DATASETS", "DatasetInfo", "get_dataset", "sample_seed"]
 
 Split = Literal["train", "val", "test"]
 SPLITS = ("train", "val", "test")
@@ -35,7 +39,9 @@ class DatasetInfo:
     name : str
     ndim : int
         2 or 3 (0 for ``folder``: whatever the files are).
-    kind : {"synthetic", "real", "folder"}
+    kind : {"synthetic", "real", "folder", "benchmark"}
+        ``benchmark``: a distributed real data set read from the user's copy
+        (:data:`BENCHMARKS` holds its conventions).
     shape : tuple of int
         Default sample shape (empty for ``folder``).
     requires : tuple of str
@@ -49,7 +55,7 @@ class DatasetInfo:
 
     name: str
     ndim: int
-    kind: Literal["synthetic", "real", "folder"]
+    kind: Literal["synthetic", "real", "folder", "benchmark"]
     shape: tuple[int, ...]
     requires: tuple[str, ...]
     description: str
@@ -118,8 +124,16 @@ DATASETS: dict[str, DatasetInfo] = {
             "your images/ and masks/ (get_dataset('folder', root=...))",
             load_folder,
         ),
+        *(DatasetInfo(b.name, 2, "benchmark", (), (), text, b.load) for b, text in (
+            (ISBI12, "ISBI 2012 EM membranes, your copy (--root): 30 sections 512x512, membranes = label 0"),
+            (DRIVE, "DRIVE retinal vessels, your copy (--root): RGB, field of view, 8-connected vessels"),
+            (TOPOMORTAR, "TopoMortar, your copy (--root): RGB, fixed train/val/test, accurate/noisy/pseudo labels"),
+        )),
     )
 }
+
+#: The conventions of the named real data sets (foreground value, connectivity, evaluation).
+BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in (ISBI12, DRIVE, TOPOMORTAR)}
 
 
 def sample_seed(seed: int, split: Split, index: int) -> int:
@@ -153,8 +167,9 @@ def get_dataset(
         ``vessels``, ``membranes``, ``roads``, ``tubes3d``, ``sheets3d`` (synthetic),
         ``connectomics_membranes``, ``connectomics_sheets3d``, ``hemibrain_neurites3d``,
         ``helsinki_roads`` (real geometry, ``pip install 'toposeg[real]'``) or ``folder``.
-    split : {"train", "val", "test"}
-        Synthetic splits use disjoint seeds (:func:`sample_seed`); real ones disjoint regions.
+    split : {"train", "val", "test", "all"}
+        Synthetic splits use disjoint seeds (:func:`sample_seed`); real ones disjoint regions;
+        ``"all"`` (folders and real data sets): every annotated image, for cross-validation.
     count : int, optional
         Number of samples (default 32 for train, 8 for val and test; not for ``folder``).
     shape : tuple of int, optional
@@ -162,7 +177,8 @@ def get_dataset(
     seed : int
         Base seed.
     root : str or Path, optional
-        The data folder, for ``folder`` only.
+        The data folder, for ``folder`` and the real data sets ``isbi12``, ``drive``,
+        ``topomortar`` (default for those: ``$TOPOSEG_DATA``).
     **options
         Passed to the generator (e.g. ``cell_size=`` for ``membranes``) or loader.
 
@@ -180,17 +196,22 @@ def get_dataset(
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
-    if split not in SPLITS:
-        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
     info = DATASETS[name]
+    if split not in SPLITS and not (split == "all" and info.kind in ("folder", "benchmark")):
+        raise ValueError(f"split must be 'train', 'val' or 'test' ('all' for files), got {split!r}")
     if info.kind == "folder":
         if root is None:
             raise ValueError("dataset 'folder' needs root=<folder with images/ and masks/>")
-        if count is not None or shape is not None or options:
-            raise ValueError("dataset 'folder' takes only root= and split=")
-        return load_folder(root, split=split)
+        if count is not None or shape is not None:
+            raise ValueError("dataset 'folder' takes root=, split= and the options of load_folder, not count= or shape=")
+        return load_folder(root, split=split, **options)
+    if info.kind == "benchmark":
+        if count is not None or shape is not None:
+            raise ValueError(f"dataset {name!r} is read from files: count= and shape= do not apply")
+        return info.make(root, split=split, **options)
     if root is not None:
-        raise ValueError(f"root= is only for dataset 'folder', not {name!r}")
+        raise ValueError(f"root= is only for dataset 'folder' and the real data sets {', '.join(BENCHMARKS)}, "
+                         f"not {name!r}")
     count = DEFAULT_COUNTS[split] if count is None else int(count)
     if count < 1:
         raise ValueError(f"count must be >= 1, got {count}")

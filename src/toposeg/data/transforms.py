@@ -52,7 +52,8 @@ def augment_pair(
     multiple of 90 degrees in the plane of the last two axes (in-plane only for 3D volumes,
     whose first axis is often the anisotropic one): the 8 symmetries of the square in 2D, 16
     in 3D. A non-square plane is only turned by 0 or 180 degrees, so the shape never changes.
-    Returns contiguous copies.
+    A multi-channel image (channels first, one axis more than the mask) has its spatial axes
+    transformed. Returns contiguous copies.
 
     Examples
     --------
@@ -65,13 +66,14 @@ def augment_pair(
     """
     if mode not in ("none", "flip", "flip_rotate"):
         raise ValueError(f"augment must be 'none', 'flip' or 'flip_rotate', got {mode!r}")
+    offset = image.ndim - mask.ndim  # 1 for a channels-first image
     if mode == "flip_rotate":
-        square = image.shape[-2] == image.shape[-1]
+        square = mask.shape[-2] == mask.shape[-1]
         turns = int(rng.integers(4)) if square else 2 * int(rng.integers(2))
         image = np.rot90(image, turns, axes=(-2, -1))
         mask = np.rot90(mask, turns, axes=(-2, -1))
     if mode != "none":
-        flips = tuple(int(a) for a in np.flatnonzero(rng.random(image.ndim) < 0.5))
+        flips = tuple(int(a) for a in np.flatnonzero(rng.random(mask.ndim) < 0.5))
         if flips:
-            image, mask = np.flip(image, flips), np.flip(mask, flips)
+            image, mask = np.flip(image, tuple(a + offset for a in flips)), np.flip(mask, flips)
     return np.ascontiguousarray(image), np.ascontiguousarray(mask)

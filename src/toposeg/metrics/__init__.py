@@ -28,6 +28,7 @@ from toposeg.metrics.overlap import (
     jaccard,
     precision_recall,
 )
+from toposeg.metrics.permutation_test import PermutationTest, paired_permutation_test
 from toposeg.metrics.rand import AdaptedRand, adapted_rand
 from toposeg.metrics.registry import Metric
 from toposeg.metrics.tlts import TLTS, tlts
@@ -79,6 +80,7 @@ __all__ = [
     "JunctionScore",
     "Metric",
     "MetricAccumulator",
+    "PermutationTest",
     "PrecisionRecall",
     "VariationOfInformation",
     "accuracy",
@@ -94,6 +96,7 @@ __all__ = [
     "dice",
     "jaccard",
     "junction_f1",
+    "paired_permutation_test",
     "precision_recall",
     "region_labels",
     "tlts",

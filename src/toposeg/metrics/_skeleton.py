@@ -15,7 +15,8 @@ def skeleton_of(mask: np.ndarray) -> np.ndarray:
     Lee et al. in 3D), as in the clDice paper; 8-connected (26 in 3D) one-pixel-wide curves."""
     from skimage.morphology import skeletonize
 
-    return skeletonize(mask).astype(bool, copy=False)
+    # a writable copy: scikit-image 0.26's skeletonize refuses read-only arrays
+    return skeletonize(np.array(mask, dtype=bool)).astype(bool, copy=False)
 
 
 def resolve_skeleton(skeleton: np.ndarray | None, mask: np.ndarray, name: str) -> np.ndarray:

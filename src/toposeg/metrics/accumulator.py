@@ -95,8 +95,13 @@ class MetricAccumulator:
             seen.update(dict.fromkeys(scores))
         return list(seen)
 
-    def update(self, pred: np.ndarray, gt: np.ndarray, *, name: str | None = None) -> dict[str, float]:
+    def update(self, pred: np.ndarray, gt: np.ndarray, *, name: str | None = None,
+               region: np.ndarray | None = None) -> dict[str, float]:
         """Score one pair of binary masks with the chosen metrics, record and return the row.
+
+        With ``region`` (a bool mask of the same shape), only its pixels count: outside it
+        both masks are set to background and accuracy is taken over the region
+        (:mod:`toposeg.metrics.regions`).
 
         Raises
         ------
@@ -104,8 +109,13 @@ class MetricAccumulator:
             For inputs that are not two binary 2D/3D masks of one shape (nothing is recorded).
         """
         from toposeg.metrics.registry import evaluate_pair
+        from toposeg.metrics.regions import region_accuracy, restrict_to_region
 
+        if region is not None:
+            pred, gt = restrict_to_region(pred, gt, region)
         scores = evaluate_pair(pred, gt, self.metrics, self.options)
+        if region is not None and "accuracy" in scores:
+            scores["accuracy"] = region_accuracy(pred, gt, region)
         self.add(f"sample {len(self._rows) + 1}" if name is None else name, scores)
         return scores
 

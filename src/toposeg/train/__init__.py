@@ -12,6 +12,7 @@ from toposeg.train.checkpoint import (
     save_checkpoint,
 )
 from toposeg.train.config import TrainConfig, load_config
+from toposeg.train.cross_validation import CVConfig, CVResult, cross_validate, fold_assignment
 from toposeg.train.evaluation import (
     evaluate_checkpoint,
     load_split,
@@ -29,6 +30,8 @@ from toposeg.train.sliding_window import predict_likelihood, window_starts
 from toposeg.train.trainer import TrainResult, train
 
 __all__ = [
+    "CVConfig",
+    "CVResult",
     "LOSS_TERMS",
     "LossSpec",
     "LossTerm",
@@ -36,7 +39,9 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "build_model",
+    "cross_validate",
     "evaluate_checkpoint",
+    "fold_assignment",
     "load_checkpoint",
     "load_config",
     "load_split",

@@ -74,8 +74,9 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
 
 
 def build_model(config: TrainConfig) -> UNet:
-    """The network a config describes (one input and one output channel), freshly initialised."""
-    return UNet(1, 1, ndim=len(config.patch_size), depth=config.depth, width=config.width,
+    """The network a config describes (``config.channels`` inputs, default 1; one output channel),
+    freshly initialised."""
+    return UNet(config.channels or 1, 1, ndim=len(config.patch_size), depth=config.depth, width=config.width,
                 norm=config.norm, dropout=config.dropout)
 
 

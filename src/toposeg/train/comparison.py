@@ -20,6 +20,7 @@ from toposeg.data import DATASETS
 from toposeg.train._atomic import write_text_atomically
 from toposeg.train.checkpoint import load_checkpoint, model_from_checkpoint
 from toposeg.train.config import TrainConfig
+from toposeg.train.conventions import convention_metric_options
 from toposeg.train.evaluation import load_split, predict_samples, score_samples
 from toposeg.train.figures import plot_prediction
 from toposeg.train.objective import LOSS_TERMS, parse_loss
@@ -93,6 +94,7 @@ class ComparisonConfig:
     """
 
     dataset: str = "membranes"
+    root: str | None = None
     methods: tuple[str, ...] = ("plain", "cldice", "topo", "dmt", "warping", "localized")
     pixel_loss: str = "ce"
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -144,9 +146,11 @@ class ComparisonConfig:
     def train_config(self, method: str, *, init_from: str | None = None) -> TrainConfig:
         """The :class:`TrainConfig` of one run (with the options of its own loss terms only)."""
         terms = {name for _, name in parse_loss(self.loss(method)).terms}
+        files = DATASETS[self.dataset].kind in ("benchmark", "folder")  # counts and shapes are the files'
         return TrainConfig(
-            dataset=self.dataset, train_count=self.train_count, val_count=self.val_count,
-            sample_shape=self.sample_shape, data_seed=self.data_seed, patch_size=self.patch_size,
+            dataset=self.dataset, root=self.root, train_count=None if files else self.train_count,
+            val_count=None if files else self.val_count, sample_shape=None if files else self.sample_shape,
+            data_seed=self.data_seed, patch_size=self.patch_size,
             depth=self.depth, width=self.width, loss=self.loss(method),
             loss_options={term: options for term, options in self.loss_options.items() if term in terms},
             epochs=self.pretrain_epochs if method == "pretrain" else self.finetune_epochs,
@@ -162,7 +166,7 @@ class ComparisonConfig:
 
 def _metric_options(config: ComparisonConfig) -> dict[str, Any]:
     """Betti-error windows of 64 px, or the sample size when smaller."""
-    shape = config.sample_shape or DATASETS[config.dataset].shape
+    shape = config.sample_shape or DATASETS[config.dataset].shape or (64,)
     return {"patch_size": int(min(64, *shape))}
 
 
@@ -195,7 +199,7 @@ def compare_losses(config: ComparisonConfig, out: str | Path, *, progress: bool 
     A run already complete in ``out`` (same config) is reused, an interrupted one resumed.
     """
     out = Path(out)
-    test = load_split(config.train_config("plain"), "test", count=config.test_count)
+    test = load_split(config.train_config("plain"), "test", count=config.test_count)[:config.test_count]
     runs: dict[str, TrainResult] = {}
     for folder, method in config.runs():
         init_from = None if method == "pretrain" else str(out / "pretrain" / "last.pt")
@@ -204,12 +208,13 @@ def compare_losses(config: ComparisonConfig, out: str | Path, *, progress: bool 
         if progress:
             print(f"== {method}: loss {run_config.loss}, {run_config.epochs} epochs"
                   + (" (resuming)" if resume else ""), flush=True)
-        runs[method] = train(run_config, out / folder, resume=resume, progress=progress)
+        runs[method] = train(run_config, out / folder, resume=resume, progress=progress, epoch_lines=progress)
 
     (out / "figures").mkdir(exist_ok=True)
     options = dict(_metric_options(config))
     if config.dataset in _BOUNDARY_DATASETS:
         options["regions"] = "background"
+    options = convention_metric_options(config.dataset, TEST_METRICS, options)  # a real data set's conventions
     scores, seconds = {}, {}
     for method in config.methods:
         model, run_config = model_from_checkpoint(load_checkpoint(out / method / f"{config.checkpoint}.pt"))

@@ -49,9 +49,22 @@ class TrainConfig:
     Attributes
     ----------
     dataset : str
-        A name of :data:`toposeg.data.DATASETS` (``membranes``, ``vessels``, ...) or ``folder``.
+        A name of :data:`toposeg.data.DATASETS` (``membranes``, ``vessels``, ...), a real data
+        set (``isbi12``, ``drive``, ``topomortar``) or ``folder``.
     root : str, optional
-        The data folder (``images/`` and ``masks/``), for ``dataset="folder"`` only.
+        The data folder: for ``folder`` (``images/`` and ``masks/``) and the real data sets
+        (default for those: ``$TOPOSEG_DATA``).
+    foreground : int, optional
+        Label value of the structure in a folder's masks (default: masks are 0/1 or 0/255).
+    invert_masks : bool
+        Swap structure and background of a folder's masks.
+    val_fraction : float, optional
+        Share of a folder's training images held out for validation when it has no ``val/``.
+    labels : str, optional
+        TopoMortar's training labels: ``accurate`` (default), ``noisy`` or ``pseudo``.
+    channels : int, optional
+        Input channels of the network; filled in from the data when training starts (3 for
+        RGB) and saved in the run's config.
     train_count, val_count : int, optional
         Samples of the built-in train and val splits (default: the dataset's, 32 and 8).
     sample_shape : tuple of int, optional
@@ -59,9 +72,9 @@ class TrainConfig:
     data_seed : int
         Base seed of the built-in samples.
     patch_size : tuple of int, optional
-        Training crop size, one per axis; an int is used for every axis of a built-in dataset.
-        Default: 64 per axis in 2D, 32 in 3D (for a folder: chosen when its files are read,
-        at most the smallest sample, and saved in the run's config).
+        Training crop size, one per axis; an int is used for every axis (for a folder, once its
+        files say how many). Default: 64 per axis in 2D, 32 in 3D (for a folder: chosen when
+        its files are read, at most the smallest sample, and saved in the run's config).
     foreground_bias, augment, normalise
         As for :class:`toposeg.data.PatchDataset`.
     depth, width, norm, dropout
@@ -84,7 +97,8 @@ class TrainConfig:
         Adam, or SGD with momentum 0.9.
     lr, weight_decay : float
     scheduler : {"constant", "cosine"}
-        Learning rate per step: constant, or cosine decay to 0 over the whole run.
+        Learning rate per step: cosine decay to 0 over the whole run (default, so that the last
+        weights are those of a small step), or constant.
     val_metrics : tuple of str
         Metric names for :class:`toposeg.metrics.MetricAccumulator` (``"default"`` allowed).
     metric_options : mapping
@@ -107,6 +121,11 @@ class TrainConfig:
 
     dataset: str = "membranes"
     root: str | None = None
+    foreground: int | None = None
+    invert_masks: bool = False
+    val_fraction: float | None = None
+    labels: str | None = None
+    channels: int | None = None
     train_count: int | None = None
     val_count: int | None = None
     sample_shape: tuple[int, ...] | None = None
@@ -128,7 +147,7 @@ class TrainConfig:
     optimizer: Optimizer = "adam"
     lr: float = 1e-3
     weight_decay: float = 0.0
-    scheduler: Scheduler = "constant"
+    scheduler: Scheduler = "cosine"
     val_metrics: tuple[str, ...] = ("default",)
     metric_options: Mapping[str, Any] = field(default_factory=dict)
     best_metric: str = "dice"
@@ -143,7 +162,7 @@ class TrainConfig:
         def put(name: str, value: object) -> None:
             object.__setattr__(self, name, value)
 
-        for name in ("train_count", "val_count", "threads"):
+        for name in ("train_count", "val_count", "threads", "channels"):
             value = getattr(self, name)
             if value is not None:
                 put(name, _integer(name, value, minimum=1))
@@ -171,8 +190,27 @@ class TrainConfig:
                 put(name, str(value))
         if self.dataset not in DATASETS:
             raise ValueError(f"unknown dataset {self.dataset!r}; choose from {', '.join(DATASETS)}")
-        if (self.dataset == "folder") != (self.root is not None):
-            raise ValueError("root is needed for dataset 'folder' and only for it")
+        kind = DATASETS[self.dataset].kind
+        if self.dataset == "folder" and self.root is None:
+            raise ValueError("dataset 'folder' needs root (the folder with images/ and masks/)")
+        if self.root is not None and kind not in ("folder", "benchmark"):
+            raise ValueError(f"root is for dataset 'folder' and the real data sets, not {self.dataset!r}")
+        if self.foreground is not None:
+            put("foreground", _integer("foreground", self.foreground, minimum=None))
+        if not isinstance(self.invert_masks, bool):
+            raise TypeError(f"invert_masks must be true or false, got {self.invert_masks!r}")
+        if self.val_fraction is not None:
+            put("val_fraction", _real("val_fraction", self.val_fraction, 0.0, 1.0))
+            if not 0 < self.val_fraction < 1:
+                raise ValueError(f"val_fraction must lie strictly between 0 and 1, got {self.val_fraction}")
+        folder_only = [n for n in ("foreground", "val_fraction") if getattr(self, n) is not None]
+        folder_only += ["invert_masks"] * self.invert_masks
+        if folder_only and kind != "folder":
+            raise ValueError(f"{', '.join(folder_only)} are options of dataset 'folder', not {self.dataset!r}")
+        if self.labels is not None and self.dataset != "topomortar":
+            raise ValueError(f"labels is an option of dataset 'topomortar', not {self.dataset!r}")
+        if self.labels is not None and self.labels not in ("accurate", "noisy", "pseudo"):
+            raise ValueError(f"labels must be accurate, noisy or pseudo, got {self.labels!r}")
         ndim = DATASETS[self.dataset].ndim or None  # None: a folder, known once read
         if self.dataset == "folder" and (self.train_count, self.val_count, self.sample_shape) != (None,) * 3:
             raise ValueError("train_count, val_count and sample_shape are for built-in datasets, not 'folder'")
@@ -198,6 +236,12 @@ class TrainConfig:
         if not isinstance(self.metric_options, Mapping):
             raise TypeError(f"metric_options must be a mapping, got {self.metric_options!r}")
         put("metric_options", dict(self.metric_options))
+
+    def data_options(self) -> dict[str, Any]:
+        """Keyword options of the dataset's loader (folder options, TopoMortar's labels)."""
+        if self.dataset == "folder":
+            return {"foreground": self.foreground, "invert": self.invert_masks, "val_fraction": self.val_fraction}
+        return {} if self.labels is None else {"labels": self.labels}
 
     @property
     def lower_is_better(self) -> bool:
@@ -292,13 +336,15 @@ def _real(name: str, value: object, low: float, high: float) -> float:
 
 def _sizes(name: str, value: object, ndim: int | None) -> tuple[int, ...]:
     if isinstance(value, int) and not isinstance(value, bool):
-        if ndim is None:
-            raise ValueError(f"{name} must be given as 2 or 3 sizes for a folder, got {value!r}")
+        if ndim is None:  # a folder: every axis, once its files tell how many
+            return (_integer(name, value, minimum=1),)
         value = (value,) * ndim
     if not isinstance(value, (tuple, list)):
         raise TypeError(f"{name} must be 2 or 3 positive sizes, got {value!r}")
-    if len(value) not in (2, 3):
+    if len(value) not in (1, 2, 3) or (len(value) == 1 and ndim is not None):
         raise ValueError(f"{name} must be 2 or 3 positive sizes, got {value!r}")
+    if len(value) == 1 and ndim is None:
+        return (_integer(name, value[0], minimum=1),)
     if ndim is not None and len(value) != ndim:
         raise ValueError(f"{name} must have {ndim} sizes for a {ndim}D dataset, got {tuple(value)}")
     return tuple(_integer(name, v, minimum=1) for v in value)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from torch import nn
 
-from toposeg.data import Sample, get_dataset, normalise_image
+from toposeg.data import DATASETS, Sample, get_dataset, normalise_image
 from toposeg.metrics import MetricAccumulator
 from toposeg.train.config import TrainConfig
 from toposeg.train.sliding_window import predict_likelihood
@@ -19,8 +19,8 @@ __all__ = ["evaluate_checkpoint", "load_split", "predict_samples", "score_sample
 
 def load_split(config: TrainConfig, split: str, *, count: int | None = None) -> Sequence[Sample]:
     """The samples of one split of the config's dataset (``count`` overrides the config's)."""
-    if config.dataset == "folder":
-        return get_dataset("folder", root=config.root, split=split)
+    if DATASETS[config.dataset].kind in ("folder", "benchmark"):
+        return get_dataset(config.dataset, root=config.root, split=split, **config.data_options())
     if count is None:
         count = config.train_count if split == "train" else config.val_count if split == "val" else None
     return get_dataset(config.dataset, split=split, count=count, shape=config.sample_shape, seed=config.data_seed)
@@ -52,8 +52,7 @@ def score_samples(
     """Score ``likelihood >= threshold`` against each sample's mask."""
     scores = MetricAccumulator(metrics, options=options)
     for likelihood, sample in zip(likelihoods, samples, strict=True):
-        # a writable copy: scikit-image's skeletonize (clDice, CCQ) rejects read-only arrays
-        scores.update(likelihood >= threshold, np.array(sample.mask), name=sample.name)
+        scores.update(likelihood >= threshold, sample.mask, name=sample.name, region=sample.region)
     return scores
 
 
@@ -93,14 +92,18 @@ def evaluate_checkpoint(
     state = load_checkpoint(checkpoint)
     model, config = model_from_checkpoint(state)
     if dataset is not None or root is not None:
-        name = dataset if dataset is not None else "folder"
+        takes_root = DATASETS[config.dataset].kind in ("folder", "benchmark")
+        name = dataset if dataset is not None else config.dataset if takes_root else "folder"
+        same = name == config.dataset
         config = config.replace(dataset=name, root=None if root is None else str(root), train_count=None,
-                                val_count=None, sample_shape=config.sample_shape if name == config.dataset else None)
+                                val_count=None, sample_shape=config.sample_shape if same else None,
+                                **({} if same else {"foreground": None, "invert_masks": False,
+                                                    "val_fraction": None, "labels": None}))
     samples = load_split(config, split, count=count)
     scores_options = dict(config.metric_options if options is None else options)
     scores = MetricAccumulator(metrics, options=scores_options)  # bad names fail before predicting
     likelihoods = predict_samples(model, samples, normalise=config.normalise, window=window)
     threshold = config.threshold if threshold is None else threshold
     for likelihood, sample in zip(likelihoods, samples, strict=True):
-        scores.update(likelihood >= threshold, np.array(sample.mask), name=sample.name)
+        scores.update(likelihood >= threshold, sample.mask, name=sample.name, region=sample.region)
     return scores

@@ -88,9 +88,12 @@ def plot_prediction(
     from toposeg.morse import morse_skeleton, watershed_boundaries
     from toposeg.viz.morse import morse_overlay
 
+    if image.ndim == mask.ndim + 1:  # channels first: shown as colour (the first three), scaled to [0, 1]
+        image = np.moveaxis(np.asarray(image, dtype=np.float64)[:3], 0, -1)
+        image = (image - image.min()) / max(float(image.max() - image.min()), 1e-12)
     pred = likelihood >= threshold
     topological = warping_error_map(pred, mask)
-    if image.ndim == 3:  # the middle section of a volume
+    if mask.ndim == 3:  # the middle section of a volume
         middle = image.shape[0] // 2
         image, mask, likelihood, pred, topological = (a[middle] for a in (image, mask, likelihood, pred, topological))
     likelihood = np.asarray(likelihood, dtype=np.float64)

@@ -217,7 +217,8 @@ class Objective:
                        for weight, name in spec.terms]
 
     def __call__(
-        self, logits: torch.Tensor, target: torch.Tensor, generators: Sequence[torch.Generator] | None = None
+        self, logits: torch.Tensor, target: torch.Tensor, generators: Sequence[torch.Generator] | None = None,
+        region: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, dict[str, float]]:
         """Total loss and the value of each term.
 
@@ -228,7 +229,14 @@ class Objective:
         generators : sequence of torch.Generator, optional
             One per sample, for the terms that draw random choices (default: torch's global
             generator, the whole batch at once).
+        region : (B, 1, *spatial) float tensor of 0/1, optional
+            The pixels that count (an ignore mask): outside it the target is background and the
+            logits a constant -30 (likelihood ~1e-13), so those pixels add no error and no
+            gradient to any term.
         """
+        if region is not None:
+            target = target * region
+            logits = torch.where(region > 0.5, logits, torch.full_like(logits, -30.0))
         prob = torch.sigmoid(logits)
         total = logits.new_zeros(())
         parts = {}

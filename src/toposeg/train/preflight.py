@@ -16,6 +16,7 @@ except ImportError:  # not POSIX: runs are not locked
     fcntl = None
 
 from toposeg.train.config import TrainConfig
+from toposeg.train.conventions import apply_conventions
 
 __all__ = ["check_output_folder", "check_resume", "lock_output_folder", "release_output_folder",
            "resolve_patch_size"]
@@ -92,8 +93,21 @@ def release_output_folder(out: Path, lock: IO[bytes] | None) -> None:
 
 
 def check_resume(out: Path, state: dict[str, Any], config: TrainConfig) -> None:
-    """Raise if the checkpoint in ``out`` was not made with ``config``."""
+    """Raise if the checkpoint in ``out`` was not made with ``config``; a run may be extended
+    (more ``epochs`` than it was made with, never fewer than it has done)."""
     saved = TrainConfig.from_dict(state["config"])
+    # what the run filled in from its data (channels, a folder's patch size, a data set's
+    # conventions) is not a difference: compare the given config filled in the same way
+    if config.channels is None:
+        config = config.replace(channels=saved.channels)
+    if config.patch_size is None or (len(config.patch_size) == 1 and set(config.patch_size) == set(saved.patch_size)):
+        config = config.replace(patch_size=saved.patch_size)
+    config = apply_conventions(config)
+    if config.epochs != saved.epochs:
+        if config.epochs < state["epoch"]:
+            raise ValueError(f"cannot resume {out} with epochs={config.epochs}: it has already done "
+                             f"{state['epoch']} epochs")
+        saved = saved.replace(epochs=config.epochs)
     if saved != config:
         changed = sorted(k for k, v in config.to_dict().items() if saved.to_dict().get(k) != v)
         raise ValueError(f"cannot resume {out}: its checkpoint was made with another configuration "
@@ -102,10 +116,13 @@ def check_resume(out: Path, state: dict[str, Any], config: TrainConfig) -> None:
 
 def resolve_patch_size(config: TrainConfig, shapes: list[tuple[int, ...]]) -> TrainConfig:
     """For a folder without ``patch_size``: 64 per axis in 2D (32 in 3D), at most the smallest
-    sample, rounded down to the network's multiple."""
+    sample, rounded down to the network's multiple; one size given for a folder is used for
+    every axis."""
+    ndim = len(shapes[0])
+    if config.patch_size is not None and len(config.patch_size) == 1:
+        return config.replace(patch_size=config.patch_size * ndim)
     if config.patch_size is not None:
         return config
-    ndim = len(shapes[0])
     multiple = 2**config.depth
     smallest = [min(s[axis] for s in shapes) for axis in range(ndim)]
     size = tuple(max(multiple, min(64 if ndim == 2 else 32, side) // multiple * multiple) for side in smallest)

@@ -57,8 +57,10 @@ def predict_likelihood(
     model : nn.Module
         Maps ``(B, 1, *window)`` to logits ``(B, 1, *window)``; a ``required_multiple()``
         method (as :class:`toposeg.models.UNet` has) gives the size multiple it needs.
-    image : (M, N[, P]) ndarray
-        Normalised intensities (as the network was trained on).
+    image : (M, N[, P]) or (C, M, N[, P]) ndarray
+        Normalised intensities (as the network was trained on); channels first for a network
+        with ``C`` input channels (its ``ndim`` attribute, as :class:`toposeg.models.UNet`
+        has, tells the spatial dimensions).
     window : int or sequence of int, optional
         Window size per axis (an int: every axis), each a multiple of the model's multiple.
         ``None``: the whole image in one pass.
@@ -91,8 +93,11 @@ def predict_likelihood(
     (37, 50)
     """
     image = np.asarray(image, dtype=np.float32)
-    if image.ndim not in (2, 3):
-        raise ValueError(f"image must be 2D or 3D, got shape {image.shape}")
+    ndim = int(getattr(model, "ndim", image.ndim))
+    if ndim not in (2, 3) or image.ndim not in (ndim, ndim + 1):
+        raise ValueError(f"image must be {ndim}D (or {ndim}D with channels first), got shape {image.shape}")
+    channels = image.shape[0] if image.ndim > ndim else None
+    spatial = image.shape[-ndim:]
     if not np.isfinite(image).all():
         raise ValueError("image contains NaN or infinite values")
     if not 0.0 <= overlap < 1.0:
@@ -103,22 +108,27 @@ def predict_likelihood(
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     multiple = model.required_multiple() if hasattr(model, "required_multiple") else 1
     if window is None:
-        window = tuple(-(-s // multiple) * multiple for s in image.shape)
+        window = tuple(-(-s // multiple) * multiple for s in spatial)
     elif isinstance(window, (int, np.integer)):
-        window = (window,) * image.ndim
+        window = (window,) * ndim
     window = tuple(int(w) for w in window)
-    if len(window) != image.ndim or min(window) < 1:
-        raise ValueError(f"window must be {image.ndim} positive sizes, got {window}")
+    if len(window) != ndim or min(window) < 1:
+        raise ValueError(f"window must be {ndim} positive sizes, got {window}")
     if any(w % multiple for w in window):
         raise ValueError(f"window sides must be multiples of {multiple} for this model, got {window}")
 
-    padding = [(0, max(w - s, 0)) for w, s in zip(window, image.shape, strict=True)]
+    padding = [(0, max(w - s, 0)) for w, s in zip(window, spatial, strict=True)]
+    if channels is not None:
+        padding = [(0, 0), *padding]
     padded = np.pad(image, padding, mode="symmetric") if any(p for _, p in padding) else image
-    starts = [window_starts(s, w, max(1, int(w * (1 - overlap)))) for s, w in zip(padded.shape, window, strict=True)]
-    corners = np.stack(np.meshgrid(*starts, indexing="ij"), axis=-1).reshape(-1, image.ndim)
+    if channels is None:
+        padded = padded[None]
+    starts = [window_starts(s, w, max(1, int(w * (1 - overlap))))
+              for s, w in zip(padded.shape[1:], window, strict=True)]
+    corners = np.stack(np.meshgrid(*starts, indexing="ij"), axis=-1).reshape(-1, ndim)
     weights = _blend_weights(window, blend)
-    total = np.zeros(padded.shape, dtype=np.float64)
-    weight_sum = np.zeros(padded.shape, dtype=np.float64)
+    total = np.zeros(padded.shape[1:], dtype=np.float64)
+    weight_sum = np.zeros(padded.shape[1:], dtype=np.float64)
     device = next(model.parameters()).device if any(True for _ in model.parameters()) else torch.device("cpu")
     training = model.training
     model.eval()
@@ -127,12 +137,12 @@ def predict_likelihood(
             for first in range(0, len(corners), batch_size):
                 boxes = [tuple(slice(int(c), int(c) + w) for c, w in zip(corner, window, strict=True))
                          for corner in corners[first:first + batch_size]]
-                batch = torch.from_numpy(np.stack([padded[box] for box in boxes])[:, None]).to(device)
+                batch = torch.from_numpy(np.stack([padded[(slice(None), *box)] for box in boxes])).to(device)
                 prob = torch.sigmoid(model(batch)).double().cpu().numpy()[:, 0]
                 for box, p in zip(boxes, prob, strict=True):
                     total[box] += p * weights
                     weight_sum[box] += weights
     finally:
         model.train(training)
-    crop = tuple(slice(0, s) for s in image.shape)
+    crop = tuple(slice(0, s) for s in spatial)
     return (total[crop] / weight_sum[crop]).astype(np.float32)

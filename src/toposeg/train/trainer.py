@@ -10,6 +10,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from toposeg.data import PatchDataset
+from toposeg.data import PatchDataset, Sample
 from toposeg.metrics import MetricAccumulator
 from toposeg.train._atomic import write_text_atomically
 from toposeg.train.checkpoint import (
@@ -29,6 +30,7 @@ from toposeg.train.checkpoint import (
     save_checkpoint,
 )
 from toposeg.train.config import TrainConfig
+from toposeg.train.conventions import apply_conventions
 from toposeg.train.distributed import DistributedContext, use_global_batch_norm
 from toposeg.train.evaluation import load_split, predict_samples, score_samples
 from toposeg.train.figures import plot_training_curves
@@ -94,6 +96,8 @@ def train(
     resume: bool = False,
     progress: bool = True,
     device: str | None = None,
+    epoch_lines: bool = True,
+    samples: Mapping[str, Sequence[Sample]] | None = None,
 ) -> TrainResult:
     """Train a UNet as ``config`` says, writing checkpoints and records to ``out``.
 
@@ -105,7 +109,14 @@ def train(
     resume : bool
         Continue the run in ``out`` from its ``last.pt`` (``config`` must be the run's).
     progress : bool
-        Show tqdm progress bars (on stderr).
+        Show tqdm progress bars (on stderr, and only when it is a terminal: a log file gets
+        the epoch lines alone).
+    epoch_lines : bool
+        Print one plain line per epoch (loss, validation scores) on stdout, flushed.
+    samples : mapping, optional
+        ``{"train": ..., "val": ...}``: samples to use instead of the config's dataset splits
+        (a fold of :func:`toposeg.train.cross_validate`; the config still names the dataset,
+        whose conventions apply).
     device : str, optional
         ``"cpu"``, ``"cuda"``; default CUDA if available. Under ``torchrun``, process ``r``
         uses GPU ``LOCAL_RANK``.
@@ -136,7 +147,8 @@ def train(
     context = DistributedContext.from_environment(target)
     run = None
     try:
-        run = _Run(config, out, context, target, resume=resume, progress=progress)
+        run = _Run(config, out, context, target, resume=resume, progress=progress and sys.stderr.isatty(),
+                   epoch_lines=epoch_lines, samples=samples)
         return run.run()
     finally:
         if run is not None:
@@ -158,8 +170,10 @@ class _Run:
     """One run: everything is checked and built in ``__init__``, before anything is written."""
 
     def __init__(self, config: TrainConfig, out: Path, context: DistributedContext, device: torch.device,
-                 *, resume: bool, progress: bool) -> None:
+                 *, resume: bool, progress: bool, epoch_lines: bool = True,
+                 samples: Mapping[str, Sequence[Sample]] | None = None) -> None:
         self.out, self.context, self.device, self.progress = out, context, device, progress
+        self.epoch_lines = epoch_lines
         if config.threads is not None:
             torch.set_num_threads(config.threads)
         spec = parse_loss(config.loss)
@@ -179,13 +193,19 @@ class _Run:
             state = load_checkpoint(out / LAST)
             check_resume(out, state, config)
 
-        train_samples = load_split(config, "train")
-        val_samples = load_split(config, "val")
-        if config.dataset == "folder":
-            load_split(config, "test")  # so that every file of the folder is checked before training
-        config = resolve_patch_size(config, [s.image.shape for s in train_samples])
-        if len(config.patch_size) != train_samples.ndim:
-            raise ValueError(f"patch_size {config.patch_size} does not fit {train_samples.ndim}D samples")
+        if samples is not None:
+            train_samples, val_samples = samples["train"], samples["val"]
+        else:
+            train_samples, val_samples = load_split(config, "train"), load_split(config, "val")
+        if config.dataset == "folder" and samples is None:
+            load_split(config, "all")  # so that every file of the folder is checked before training
+        config = resolve_patch_size(config, [s.shape for s in train_samples])
+        channels = train_samples[0].channels
+        if config.channels is not None and config.channels != channels:
+            raise ValueError(f"channels is {config.channels} but the images of {config.dataset} have {channels}")
+        config = apply_conventions(config.replace(channels=channels))
+        if len(config.patch_size) != train_samples[0].ndim:
+            raise ValueError(f"patch_size {config.patch_size} does not fit {train_samples[0].ndim}D samples")
         multiple = 2**config.depth
         if any(p % multiple for p in config.patch_size):
             raise ValueError(f"patch_size {config.patch_size} must be a multiple of {multiple} "
@@ -258,10 +278,10 @@ class _Run:
             raise ValueError(f"best_metric {config.best_metric!r} is not a column of the validation metrics "
                              f"({', '.join(row)})")
         random_state = capture_random_state()
-        images, masks, generators = self._batch(0, 0, self.patches.patches_per_epoch)
+        images, masks, generators, regions = self._batch(0, 0, self.patches.patches_per_epoch)
         self.model.eval()
         with torch.no_grad():
-            self.full(self.model(images), masks, generators)
+            self.full(self.model(images), masks, generators, regions)
         self.model.train()
         restore_random_state(random_state)
 
@@ -296,11 +316,10 @@ class _Run:
         self.patches.set_epoch(epoch)
         order = _epoch_order(config.seed, epoch, size)
         indices = self.context.shard(order[step * config.batch_size:(step + 1) * config.batch_size].tolist())
-        pairs = [self.patches[i] for i in indices]
-        images = torch.stack([p[0] for p in pairs]).to(self.device)
-        masks = torch.stack([p[1] for p in pairs]).to(self.device)
+        items = [self.patches[i] for i in indices]
+        images, masks, *regions = (torch.stack(parts).to(self.device) for parts in zip(*items, strict=True))
         generators = [torch.Generator().manual_seed(_sample_seed(config.seed, epoch, i)) for i in indices]
-        return images, masks, generators
+        return images, masks, generators, (regions[0] if regions else None)
 
     def run(self) -> TrainResult:
         config, context = self.config, self.context
@@ -318,9 +337,9 @@ class _Run:
                        disable=not (self.progress and context.is_main))
             for step in range(self.step_in_epoch, config.steps_per_epoch):
                 wall, cpu = time.perf_counter(), time.process_time()
-                images, masks, generators = self._batch(epoch, step, self.patches.patches_per_epoch)
+                images, masks, generators, regions = self._batch(epoch, step, self.patches.patches_per_epoch)
                 self.optimizer.zero_grad(set_to_none=True)
-                loss, parts = objective(network(images), masks, generators)
+                loss, parts = objective(network(images), masks, generators, regions)
                 loss.backward()
                 self.optimizer.step()
                 self.scheduler.step()
@@ -379,7 +398,7 @@ class _Run:
             save_checkpoint(self.out / BEST, self._state())  # never a finite score: keep the last weights
         save_checkpoint(self.out / LAST, self._state())
         self._write_records()
-        if self.progress:
+        if self.epoch_lines:
             print(format_epoch(row, config.best_metric), flush=True)
 
     def _write_records(self) -> None:

@@ -1,0 +1,63 @@
+"""Simulated proofreading: orders, monotone fixes, the oracle reaches the best mask first."""
+
+import numpy as np
+import pytest
+import torch
+from scipy import ndimage
+
+from tests.morse._render import grid_graph, render_graph
+from toposeg.metrics import voi
+from toposeg.morse import morse_branches
+from toposeg.proofread import ORDERS, inspection_order, simulate_proofreading
+from toposeg.uncertainty import ThresholdDistribution, branch_confirmation, inclusion_probability
+
+
+@pytest.fixture(scope="module")
+def problem():
+    shape = (96, 96)
+    nodes, edges = grid_graph(shape, 3, margin=14, seed=3)
+    rendered = render_graph(shape, nodes, edges, gaps=3, seed=3, noise=0.08)
+    f = rendered.likelihood
+    target = ndimage.binary_dilation(rendered.centreline)
+    branches = morse_branches(f)
+    d = ThresholdDistribution(torch.tensor([np.log(0.08 / 0.92)]), torch.tensor([0.8]))
+    q = inclusion_probability(branches, d)
+    y = branch_confirmation(branches, target)
+    return f, target, branches, q, y
+
+
+def test_orders_are_permutations_with_the_stated_keys(problem):
+    f, target, branches, q, y = problem
+    n = len(branches)
+    pixel = np.random.default_rng(0).random(f.shape)
+    orders = {name: inspection_order(name, branches, probability=q, pixel_uncertainty=pixel, eps=0.1,
+                                     wrong=(q >= 0.5) != (y >= 0.5)) for name in ORDERS}
+    for order in orders.values():
+        assert sorted(order.tolist()) == list(range(n))
+    u = 1 - np.abs(2 * q - 1)
+    assert np.all(np.diff(u[orders["structure"]]) <= 0)
+    assert np.all(np.diff(np.abs(branches.persistence - 0.1)[orders["persistence"]]) >= 0)
+    means = [pixel.ravel()[branches.branch(int(b))].mean() for b in orders["pixel"]]
+    assert np.all(np.diff(means) <= 1e-12)
+    with pytest.raises(ValueError, match="order must be one of"):
+        inspection_order("size", branches)
+    with pytest.raises(ValueError, match="needs probability"):
+        inspection_order("structure", branches)
+
+
+def test_curves_start_equal_and_the_oracle_fixes_everything_first(problem):
+    f, target, branches, q, y = problem
+    wrong = ((q >= 0.5) != (y >= 0.5)).sum()
+    curves = {name: simulate_proofreading(f, target, branches, q, name, confirmed=y, eps=0.1,
+                                          pixel_uncertainty=np.abs(f - 0.5), steps=10) for name in ORDERS}
+    starts = {c.voi[0] for c in curves.values()}
+    assert len(starts) == 1
+    for c in curves.values():
+        assert np.all(np.diff(c.fixes) >= 0) and c.fixes[-1] == wrong
+        assert c.voi[-1] == pytest.approx(curves["oracle"].voi[-1])
+    oracle = curves["oracle"]
+    assert oracle.fixes[np.searchsorted(oracle.inspections, wrong)] == wrong
+    assert oracle.voi_area() <= min(c.voi_area() for c in curves.values()) + 1e-12
+    # the first point is the VOI of the median structure's segmentation
+    assert curves["random"].voi[0] == pytest.approx(oracle.voi[0])
+    assert voi(target, target).total == 0.0
