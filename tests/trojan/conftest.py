@@ -29,6 +29,15 @@ class PlantedModel(nn.Module):
         return logits
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """The tiny networks here run fastest (and predictably on a loaded machine) on one thread."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def planted():
     from toposeg.trojan import load_digits_images

@@ -60,8 +60,8 @@ def trigger_features(triggers: Sequence[RecoveredTrigger], *, steps: int, thresh
     >>> mask = np.zeros((4, 4)); mask[0, 0] = mask[2:, 2:] = 1
     >>> t = RecoveredTrigger(0, 0, mask, mask[None], 0.1, 0.0, 0.0, 1.0, np.array([3, 3]), 5)
     >>> f = dict(zip(FEATURE_NAMES, trigger_features([t], steps=10)[0]))
-    >>> f["components"], f["largest_component"], f["mask_size"], f["label_agreement"]
-    (2.0, 0.25, 0.3125, 1.0)
+    >>> [float(f[k]) for k in ("components", "largest_component", "mask_size", "label_agreement")]
+    [2.0, 0.25, 0.3125, 1.0]
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")

@@ -164,7 +164,7 @@ def reverse_engineer(
 
     Examples
     --------
-    >>> torch.manual_seed(0)
+    >>> _ = torch.manual_seed(0)
     >>> net = nn.Sequential(nn.Flatten(), nn.Linear(16, 2))
     >>> found = reverse_engineer(net, torch.rand(4, 1, 4, 4), torch.tensor([0, 0, 1, 1]),
     ...                          HuntConfig(num_triggers=2, steps=5))

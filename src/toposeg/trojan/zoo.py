@@ -218,8 +218,12 @@ def load_model_file(path: str | Path) -> tuple[nn.Module, PatchTrigger | None]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"model file {path} does not exist")
+    import warnings
+
     try:
-        return torch.jit.load(str(path), map_location="cpu").eval(), None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return torch.jit.load(str(path), map_location="cpu").eval(), None
     except (RuntimeError, ValueError):
         pass
     payload = torch.load(path, map_location="cpu", weights_only=False)
