@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from toposeg.losses._checks import (
     Reduction,
@@ -13,6 +12,7 @@ from toposeg.losses._checks import (
     one_hot_target,
     reduce_loss,
 )
+from toposeg.losses._module import LossModule
 
 __all__ = ["CLDiceLoss", "cldice_loss", "soft_skeleton"]
 
@@ -102,9 +102,7 @@ def cldice_loss(
     """
     prob = check_probabilities(prob, "prob")
     target = one_hot_target(target, prob, "target")
-    check_reduction(reduction)
-    if not isinstance(smooth, (int, float)) or isinstance(smooth, bool) or smooth < 0:
-        raise ValueError(f"smooth must be a non-negative number, got {smooth!r}")
+    _check_options(smooth=smooth, reduction=reduction)
     spatial = tuple(range(2, prob.ndim))
     skeleton_pred = soft_skeleton(prob, iterations=iterations)
     with torch.no_grad():  # the target is constant: no graph for its skeleton
@@ -119,7 +117,16 @@ def cldice_loss(
     return reduce_loss(1 - cldice, reduction)
 
 
-class CLDiceLoss(nn.Module):
+def _check_options(*, smooth: object, reduction: object, iterations: object = 3, **_: object) -> None:
+    """Check the options of :func:`cldice_loss` that do not depend on the input."""
+    check_reduction(reduction)
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
+        raise ValueError(f"iterations must be a non-negative integer, got {iterations!r}")
+    if not isinstance(smooth, (int, float)) or isinstance(smooth, bool) or smooth < 0:
+        raise ValueError(f"smooth must be a non-negative number, got {smooth!r}")
+
+
+class CLDiceLoss(LossModule):
     """Module form of :func:`cldice_loss`.
 
     Examples
@@ -131,14 +138,8 @@ class CLDiceLoss(nn.Module):
     torch.Size([])
     """
 
-    def __init__(
-        self, *, iterations: int = 3, smooth: float = 1.0, reduction: Reduction = "mean"
-    ) -> None:
-        super().__init__()
-        self.options = dict(iterations=iterations, smooth=smooth, reduction=reduction)
-
-    def forward(self, prob: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return cldice_loss(prob, target, **self.options)
+    function = staticmethod(cldice_loss)
+    check = staticmethod(_check_options)
 
 
 def _erode(image: torch.Tensor) -> torch.Tensor:
