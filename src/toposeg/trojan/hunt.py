@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -45,8 +46,6 @@ class HuntRecord:
 
 
 def _hunt_one(model: ZooModel, images: torch.Tensor, labels: torch.Tensor, config: HuntConfig) -> dict:
-    import time
-
     network, trigger = model.load()
     start = time.perf_counter()
     found = reverse_engineer(network, images, labels, config)
