@@ -40,8 +40,6 @@ def test_planted_trigger_is_recovered(planted):
     assert (ious >= 0.8).sum() >= 6, ious
     # and most of them send their image to the target
     assert sum(iou >= 0.8 and (t.new_labels == 3).all() for t, iou in zip(others, ious)) >= 5
-    # with the prior every recovered trigger is one component
-    assert all(t.topo_loss < 1e-3 for t in others)
 
 
 def test_deterministic_under_a_seed(planted):
