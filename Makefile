@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
 	# torch named again so that pip keeps this CPU build (nnU-Net's timm pulls torchvision,
 	# whose newest release would otherwise replace torch)
-	$(BIN)/pip install --quiet -e ".[test,bench,nnunet]" torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[test,bench,nnunet,trojan]" torch==2.13.0
 	touch $@
 
 demo: setup
@@ -27,7 +27,7 @@ test: setup
 
 # the optional real-geometry datasets (fill-voids labels, navis neurons, OpenStreetMap roads)
 setup-real: setup
-	$(BIN)/pip install --quiet -e ".[test,bench,nnunet,real]" torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[test,bench,nnunet,trojan,real]" torch==2.13.0
 
 test-all: setup-real
 	$(BIN)/python -m pytest -n 2 -q
