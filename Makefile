@@ -14,7 +14,9 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[test,bench]"
+	# torch named again so that pip keeps this CPU build (nnU-Net's timm pulls torchvision,
+	# whose newest release would otherwise replace torch)
+	$(BIN)/pip install --quiet -e ".[test,bench,nnunet,trojan]" torch==2.13.0
 	touch $@
 
 demo: setup
@@ -25,7 +27,7 @@ test: setup
 
 # the optional real-geometry datasets (fill-voids labels, navis neurons, OpenStreetMap roads)
 setup-real: setup
-	$(BIN)/pip install --quiet -e ".[test,bench,real]"
+	$(BIN)/pip install --quiet -e ".[test,bench,nnunet,trojan,real]" torch==2.13.0
 
 test-all: setup-real
 	$(BIN)/python -m pytest -n 2 -q

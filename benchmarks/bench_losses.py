@@ -12,6 +12,13 @@ with uniform noise as the prediction (the worst case for persistence). Peers, wh
 installed: topolosses' HutopoLoss (TopoLoss, whole image, 2D, curvilinear inputs only; its
 modules are loaded by file path because ``import topolosses`` needs torchvision) and MONAI's
 SoftclDiceLoss. Prints medians, the fraction of the UNet step and ratios.
+
+Before/after a change, in one process: ``--baseline SRC`` (the ``src`` folder of another
+checkout, e.g. ``git archive main src | tar -x -C /tmp/before``) loads that toposeg's losses
+beside this one's and times both, interleaved repetition by repetition, on the same inputs and
+random choices; it prints ``after / before`` for every loss (DMT and warping included)::
+
+    nice -n 5 python benchmarks/bench_losses.py --baseline /tmp/before/src --repeats 9 --clock cpu
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import argparse
 import importlib
 import importlib.util
 import sys
+import time
 import types
 import warnings
 from pathlib import Path
@@ -29,7 +37,7 @@ import torch
 from scipy import ndimage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import median_time, print_table
+from _timing import interleaved_medians, median_time, print_table
 
 from toposeg.data import curvilinear_likelihood
 from toposeg.losses import cldice_loss, component_prior, localized_ph_loss, topo_loss
@@ -116,12 +124,131 @@ def time_loss(function, prob, target, repeats):
     return median_time(run, repeats=repeats, warmup=1)
 
 
+LOSS_NAMES = (
+    "topo_loss", "component_prior", "cldice_loss", "localized_ph_loss", "dmt_loss", "warping_loss"
+)
+
+
+def load_baseline(src: str) -> dict[str, object]:
+    """The loss functions of the toposeg package under ``src``, imported beside this one.
+
+    The modules of this toposeg are set aside while the other one imports (its own modules,
+    Numba kernels and all), then put back; the functions keep references to their own modules.
+    The other one's kernels compile into a throwaway Numba cache: they are compiled after its
+    modules have left ``sys.modules``, which a cache shared with other processes must not keep.
+    """
+    import atexit
+    import shutil
+    import tempfile
+
+    import numba
+
+    ours = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "toposeg"}
+    for name in ours:
+        del sys.modules[name]
+    cache_dir, numba.config.CACHE_DIR = numba.config.CACHE_DIR, tempfile.mkdtemp(prefix="toposeg-baseline-")
+    atexit.register(shutil.rmtree, numba.config.CACHE_DIR, ignore_errors=True)
+    sys.path.insert(0, src)
+    try:
+        losses = importlib.import_module("toposeg.losses")
+        if not Path(losses.__file__).resolve().is_relative_to(Path(src).resolve()):
+            raise SystemExit(f"--baseline {src}: no toposeg package there")
+        return {name: getattr(losses, name) for name in LOSS_NAMES}
+    finally:
+        numba.config.CACHE_DIR = cache_dir
+        sys.path.remove(src)
+        for name in [n for n in sys.modules if n.split(".")[0] == "toposeg"]:
+            del sys.modules[name]
+        sys.modules.update(ours)
+
+
+def loss_calls(functions: dict[str, object], threads: int) -> dict[str, tuple[object, bool]]:
+    """Every timed loss as ``name -> (call(prob, target), takes distance maps)``; random
+    choices come from a generator seeded afresh on every call, so that two versions of a loss
+    do the same work."""
+    topo, prior, cldice = functions["topo_loss"], functions["component_prior"], functions["cldice_loss"]
+    localized, dmt, warping = functions["localized_ph_loss"], functions["dmt_loss"], functions["warping_loss"]
+
+    def seeded():
+        return torch.Generator().manual_seed(0)
+
+    return {
+        "topo_loss (random 65/32 patches)": (
+            lambda p, t: topo(p, t, generator=seeded(), workers=threads), False),
+        "topo_loss (tiles)": (lambda p, t: topo(p, t, patch="tiles", workers=threads), False),
+        "topo_loss (whole image)": (lambda p, t: topo(p, t, patch="whole", workers=threads), False),
+        "component_prior": (lambda p, t: prior(p, workers=threads), False),
+        "cldice_loss": (lambda p, t: cldice(p, t), False),
+        "dmt_loss (eps 0.2)": (lambda p, t: dmt(p, t, eps=0.2), False),
+        "warping_loss": (lambda p, t: warping(p, t), False),
+        "localized_ph_loss (window 64)": (
+            lambda p, t: localized(p, t, generator=seeded(), workers=threads), True),
+    }
+
+
+def kinds(args: argparse.Namespace) -> tuple[str, ...]:
+    """The prediction inputs to time."""
+    if args.quick or args.data == "curvilinear":
+        return ("curvilinear",)
+    return ("noise",) if args.data == "noise" else ("curvilinear", "noise")
+
+
+def compare_with_baseline(args: argparse.Namespace, repeats: int) -> None:
+    """Time this toposeg's losses against those of ``args.baseline``, interleaved."""
+    import toposeg.losses as current
+
+    after = loss_calls({name: getattr(current, name) for name in LOSS_NAMES}, args.threads)
+    before = loss_calls(load_baseline(args.baseline), args.threads)
+    rows = []
+    for label, shape in SHAPES.items():
+        for kind in kinds(args):
+            prob, target, pred_dist, target_dist = inputs(shape, kind)
+            for name in after:
+                call_after, distance = after[name]
+                call_before = before[name][0]
+                first, second = (pred_dist, target_dist) if distance else (prob, target)
+
+                def run(call):
+                    def once():
+                        call(first.clone().requires_grad_(), second).backward()
+                    return once
+
+                times = interleaved_medians(
+                    {"before": run(call_before), "after": run(call_after)},
+                    repeats=repeats,
+                    warmup=1,
+                    clock=time.process_time if args.clock == "cpu" else time.perf_counter,
+                )
+                rows.append({
+                    "input": label, "data": kind, "loss": name,
+                    "before s": times["before"], "after s": times["after"],
+                    "after / before": times["after"] / times["before"],
+                })
+            print(f"done: {label} {kind}", flush=True)
+    print_table(rows)
+    worst = max(rows, key=lambda row: row["after / before"])
+    print(f"largest after / before: {worst['after / before']:.3f} ({worst['loss']}, {worst['input']} {worst['data']})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--quick", action="store_true", help="one repeat, skip the noise inputs"
     )
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--clock", choices=("wall", "cpu"), default="wall",
+        help="with --baseline: time by wall clock or by this process's CPU time (steadier on a "
+        "busy machine with one thread)",
+    )
+    parser.add_argument(
+        "--data", choices=("curvilinear", "noise", "both"), default="both",
+        help="prediction inputs timed (--quick: curvilinear)",
+    )
+    parser.add_argument(
+        "--baseline", default=None, metavar="SRC",
+        help="src folder of another toposeg checkout: time its losses against these (before/after)",
+    )
     parser.add_argument(
         "--threads", type=int, default=1,
         help="torch threads for the step and the losses alike (default 1: stable on a shared machine)",
@@ -131,6 +258,9 @@ def main() -> None:
     repeats = 1 if args.quick else args.repeats
     warnings.filterwarnings("ignore", category=UserWarning)
     torch.manual_seed(0)
+    if args.baseline is not None:
+        compare_with_baseline(args, repeats)
+        return
     hutopo_class, monai_class = load_hutopo(), load_monai_cldice()
     print(f"torch threads: {torch.get_num_threads()}", end="; ")
     print(f"topolosses: {hutopo_class is not None}; MONAI: {monai_class is not None}")
@@ -148,9 +278,7 @@ def main() -> None:
                 "vs peer": "",
             }
         )
-        for kind in ("curvilinear", "noise"):
-            if args.quick and kind == "noise":
-                continue
+        for kind in kinds(args):
             prob, target, pred_dist, target_dist = inputs(shape, kind)
             generator = torch.Generator().manual_seed(0)
             ours = {

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toposeg.train._atomic import write_text_atomically
+from toposeg._atomic import write_text_atomically
 from toposeg.train.comparison import ComparisonConfig, compare_losses
 
 SMALL = {"train_count": 8, "val_count": 2, "test_count": 4, "sample_shape": (96, 96), "depth": 2, "width": 8,

@@ -10,6 +10,7 @@ kept. A green run means the documented commands work.
 
 import re
 import shlex
+import urllib.request
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -18,6 +19,7 @@ import pytest
 import tifffile
 
 from toposeg.cli import main
+from toposeg.proofread import ProofreadingServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -84,6 +86,7 @@ def _workspace(folder: Path) -> None:
     iio.imwrite(folder / "image.png", image)
     tifffile.imwrite(folder / "image.tif", image)
     tifffile.imwrite(folder / "big_image.tif", (rng.random((70, 90)) * 255).astype(np.uint8))
+    tifffile.imwrite(folder / "likelihood.tif", rng.random((40, 48)).astype(np.float32))
     truth = np.zeros((70, 90), np.uint8)
     truth[:, 40:43] = 255
     truth[30:33, :] = 255
@@ -143,6 +146,16 @@ def _miniature_data(data, rng):
         first += count
 
 
+def _serve_one_page(server: ProofreadingServer) -> None:
+    """Instead of serving until Ctrl-C (``toposeg proofread``): serve, fetch the page once, stop."""
+    server.start()
+    try:
+        with urllib.request.urlopen(server.url, timeout=30) as response:
+            assert response.status == 200 and b"<html" in response.read().lower()
+    finally:
+        server.httpd.shutdown()
+
+
 def test_pages_have_commands():
     assert any(documented_commands(page) for page in PAGES)
     assert "toposeg cv" in " ".join(sum((documented_commands(p) for p in PAGES), []))
@@ -153,6 +166,7 @@ def test_documented_commands_run(page, tmp_path, monkeypatch, capsys):
     _workspace(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.setattr(ProofreadingServer, "serve_forever", _serve_one_page)
     for line in documented_commands(page):
         code = main(tiny(shlex.split(line)[1:]))
         captured = capsys.readouterr()

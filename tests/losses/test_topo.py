@@ -12,8 +12,8 @@ from scipy import ndimage
 from tests.reference.diagram_loss import gudhi_diagram_loss
 from toposeg import betti_numbers, cubical_persistence
 from toposeg.losses import TopoLoss, topo_loss
-from toposeg.losses._matched_terms import _binary_diagrams, _dots
-from toposeg.losses._patches import patch_layout
+from toposeg.losses._random import as_rng
+from toposeg.structures.patches import patch_layout
 
 
 def _image(rows):
@@ -221,27 +221,7 @@ def test_loss_value_matches_gudhi_diagrams_and_wasserstein_distance(seed, frame)
     assert loss.item() == pytest.approx(expected, rel=1e-9)
 
 
-@pytest.mark.parametrize("ndim", [2, 3])
-@pytest.mark.parametrize("connectivity", ["one", "full"])
-@pytest.mark.parametrize("framed", [True, False])
-def test_binary_target_shortcut_equals_the_engine(ndim, connectivity, framed):
-    rng = np.random.default_rng(ndim)
-    conn = 1 if connectivity == "one" else ndim
-    for _ in range(30):
-        mask = (rng.random((6,) * ndim) > rng.random()).astype(np.float64)
-        shortcut = _binary_diagrams(mask, range(ndim), conn, framed)
-        result = cubical_persistence(mask, connectivity=conn, frame=1.0 if framed else None)
-        for d in range(ndim):
-            np.testing.assert_array_equal(shortcut[d], _dots(result, d, 0.0)[0])
-
-
 # --- patches ---------------------------------------------------------------------------------
-
-
-def test_tiles_cover_the_image_and_the_last_ones_end_at_the_border():
-    layout = patch_layout((10, 7), 2, mode="tiles", size=(4, 7), count=None, generator=None)
-    assert layout.corners.tolist() == [[0, 0], [4, 0], [6, 0]] * 2
-    assert layout.owner.tolist() == [0, 0, 0, 1, 1, 1]
 
 
 def test_tile_loss_is_the_sum_of_whole_losses_of_the_tiles():
@@ -280,7 +260,7 @@ def test_random_patches_are_redrawn_every_call_and_reproducible():
         mode="random",
         size=(9, 9),
         count=50,
-        generator=torch.Generator().manual_seed(0),
+        rng=as_rng(torch.Generator().manual_seed(0)),
     )
     assert (
         layout.corners.min() == 0
@@ -291,7 +271,7 @@ def test_random_patches_are_redrawn_every_call_and_reproducible():
 
 
 def test_default_patch_counts_and_clipping():
-    layout = patch_layout((130, 200), 1, mode="random", size=(65, 65), count=None, generator=None)
+    layout = patch_layout((130, 200), 1, mode="random", size=(65, 65), count=None, rng=as_rng(None))
     assert len(layout.owner) == 2 * 4  # as many as tiles
     small = torch.rand(1, 1, 20, 30)
     assert topo_loss(small, small > 0.5).ndim == 0  # 65x65 patches clipped to the image

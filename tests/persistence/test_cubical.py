@@ -7,7 +7,6 @@ import pytest
 
 from tests.reference.gudhi_oracle import gudhi_pairs
 from toposeg import cubical_persistence, cubical_persistence_batch
-from toposeg.persistence._engine import filtration_order
 
 
 def _multiset(values: np.ndarray) -> list[tuple[float, float]]:
@@ -127,25 +126,6 @@ def test_ties_are_broken_by_pixel_index():
     result = cubical_persistence(image)
     assert result.essential(0).pixels.tolist() == [0]
     assert result.critical_pixels(0).tolist() == [[2, 1]]
-
-
-def test_filtration_order_equals_lexsort_on_signed_and_tied_values():
-    rng = np.random.default_rng(0)
-    for trial in range(100):
-        n = int(rng.integers(1, 400))
-        if trial % 2:  # ties, both zeros, tiny values: the packed float32 keys
-            values = rng.choice([-2.5, -1.0, -0.0, 0.0, 0.5, 3.0, -1e-30, 1e-30], size=n)
-        else:  # not exact in float32: the stable argsort
-            values = rng.standard_normal(n)
-        expected = np.lexsort((np.arange(n), values + 0.0))
-        np.testing.assert_array_equal(filtration_order(values), expected)
-
-
-def test_filtration_order_breaks_ties_by_index():
-    values = np.array([0.5, -0.0, 0.5, 0.0, -1.0, 0.5])
-    np.testing.assert_array_equal(filtration_order(values), [4, 1, 3, 0, 2, 5])
-    wide = np.array([0.1, 1e-300, 0.1, 1e-300])  # not exact in float32: the stable path
-    np.testing.assert_array_equal(filtration_order(wide), [1, 3, 0, 2])
 
 
 class TestFrame:

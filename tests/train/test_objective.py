@@ -30,7 +30,7 @@ def test_parse(text, terms, canonical):
     "text, message",
     [
         ("", "loss must be a non-empty text"),
-        ("ce+topoo", "unknown loss term 'topoo' in 'ce+topoo'; choose from ce, dice, cldice, topo, dmt, warping, localized"),
+        ("ce+topoo", "unknown loss term 'topoo' in 'ce+topoo'; choose from ce, dice, cldice, topo, dmt, warping, localized, betti_matching"),
         ("bce", "unknown loss term 'bce'"),
         ("ce+ce", "loss term 'ce' appears twice"),
         ("ce+0*topo", "loss term 'topo' has weight 0.0; weights must be > 0"),

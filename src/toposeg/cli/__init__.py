@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 _SUBCOMMANDS = ("toposeg.cli.persistence", "toposeg.cli.demo", "toposeg.cli.evaluate", "toposeg.cli.train",
                 "toposeg.cli.predict", "toposeg.cli.cv", "toposeg.cli.compare", "toposeg.cli.proofread",
+                "toposeg.cli.nnunet", "toposeg.cli.trojan",
                 "toposeg.cli.preprocess")
 
 

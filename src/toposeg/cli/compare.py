@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from toposeg.train._atomic import write_text_atomically
+    from toposeg._atomic import write_text_atomically
     from toposeg.train.compare import compare_runs, format_runs, load_run, plot_run_figures
 
     runs = []

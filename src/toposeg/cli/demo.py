@@ -22,6 +22,9 @@ _QUICK_SHAPES = {2: {"sample_shape": (64, 64), "patch_size": (32, 32)},
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from toposeg.losses import LOSSES
+
+    topological = ",".join(name for name, entry in LOSSES.items() if entry.kind == "topological" and entry.in_demo)
     parser.add_argument("--out", type=Path, default=Path("outputs/demo"), help="output folder")
     parser.add_argument("--dataset", default=None,
                         help="built-in dataset (default: membranes), or a real one from your copy: isbi12, drive, "
@@ -29,8 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=None,
                         help="your copy of the real data set (default: $TOPOSEG_DATA); nothing is downloaded")
     parser.add_argument("--methods", default=None,
-                        help="comma-separated: plain and topological losses "
-                             "(default: plain,cldice,topo,dmt,warping,localized)")
+                        help=f"comma-separated: plain and topological losses (default: plain,{topological})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and patches")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default 1)")
     parser.add_argument("--quick", action="store_true", help="a tiny run for CI (seconds)")

@@ -54,7 +54,7 @@ def _input_files(inputs: list[Path]) -> list[Path]:
 
 
 def _write(path: Path, array: np.ndarray) -> None:
-    from toposeg.train._atomic import atomic_file
+    from toposeg._atomic import atomic_file
 
     with atomic_file(path) as file:
         if path.suffix == ".npy":

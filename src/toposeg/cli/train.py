@@ -19,8 +19,7 @@ NAME = "train"
 HELP = "train a segmentation network (loss by name, pretrain then fine-tune, checkpoints, --resume)"
 
 _HELP = {
-    "dataset": "built-in dataset (membranes, vessels, roads, tubes3d, sheets3d, real-geometry ones), "
-               "a real data set from your copy (isbi12, drive, topomortar) or 'folder'",
+    "dataset": "dataset: {datasets} (isbi12, drive, topomortar: your copy, see --root)",
     "root": "data folder: images/ and masks/ (dataset 'folder'), or your copy of isbi12, drive, topomortar "
             "(default: $TOPOSEG_DATA)",
     "foreground": "label value of the structure in a folder's masks (default: masks are 0/1 or 0/255)",
@@ -40,7 +39,7 @@ _HELP = {
     "width": "UNet channels at the top level",
     "norm": "UNet normalisation",
     "dropout": "UNet dropout probability",
-    "loss": "weighted sum of terms: ce, dice, cldice, topo, dmt, warping, localized; e.g. 'ce+0.1*topo'",
+    "loss": "weighted sum of terms: {losses}; e.g. 'ce+0.1*topo'",
     "loss_options": "option of a loss term, TERM.KEY=VALUE (repeat), e.g. dmt.eps=0.2",
     "epochs": "total epochs",
     "pretrain_epochs": "first epochs with the pixel terms only",
@@ -50,7 +49,7 @@ _HELP = {
     "lr": "learning rate",
     "weight_decay": "weight decay",
     "scheduler": "learning-rate schedule",
-    "val_metrics": "comma-separated validation metrics ('default' allowed)",
+    "val_metrics": "comma-separated validation metrics: default, all, {metrics}",
     "metric_options": "metric option KEY=VALUE (repeat), e.g. patch_size=32",
     "best_metric": "validation column choosing best.pt, e.g. dice or betti_error_1",
     "best_mode": "whether smaller or larger best_metric is better (auto: by name)",
@@ -65,6 +64,17 @@ _HELP = {
 
 def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
+
+
+def _help(name: str) -> str:
+    """The help of an option; the names of losses, metrics and datasets come from their registries."""
+    from toposeg.data import DATASETS
+    from toposeg.losses import LOSSES
+    from toposeg.metrics import METRICS
+
+    return _HELP[name].format(
+        datasets=", ".join(DATASETS), losses=", ".join(LOSSES), metrics=", ".join(m.name for m in METRICS)
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,13 +94,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices = typing.get_args(hints[field.name]) if typing.get_origin(hints[field.name]) is typing.Literal else None
         if hints[field.name] is bool:
             options.add_argument(_flag(field.name), dest=field.name, action="store_const", const=True,
-                                 default=None, help=_HELP[field.name])
+                                 default=None, help=_help(field.name))
         elif field.name in ("loss_options", "metric_options"):
             options.add_argument(_flag(field.name).removesuffix("s"), dest=field.name, action="append",
-                                 default=None, metavar="KEY=VALUE", help=_HELP[field.name])
+                                 default=None, metavar="KEY=VALUE", help=_help(field.name))
         else:
             options.add_argument(_flag(field.name), dest=field.name, default=None, choices=choices,
-                                 type=_converter(field.name, hints[field.name]), help=_HELP[field.name])
+                                 type=_converter(field.name, hints[field.name]), help=_help(field.name))
 
 
 def _converter(name: str, hint: Any):

@@ -26,7 +26,7 @@ from toposeg.data.neurites import (
     render_skeleton_crop,
 )
 from toposeg.data.osm_roads import helsinki_road_geometry, helsinki_roads
-from toposeg.data.registry import BENCHMARKS, DATASETS, DatasetInfo, get_dataset, sample_seed
+from toposeg.data.registry import BENCHMARKS, DATASETS, DatasetInfo, get_dataset, register_dataset, sample_seed
 from toposeg.data.roads import render_roads, road_network_2d
 from toposeg.data.topomortar import load_topomortar
 from toposeg.data.samples import curvilinear_likelihood
@@ -74,6 +74,7 @@ __all__ = [
     "membranes_from_labels",
     "normalise_image",
     "read_image",
+    "register_dataset",
     "read_swc",
     "render_roads",
     "render_skeleton_crop",

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from toposeg._registry import add_entry
 from toposeg.data._sample import Sample, SampleSet
 from toposeg.data.benchmark import Benchmark
 from toposeg.data.connectomics import connectomics_membranes, connectomics_sheets_3d
@@ -23,7 +24,7 @@ from toposeg.data.roads import road_network_2d
 from toposeg.data.topomortar import TOPOMORTAR
 from toposeg.data.trees import tube_tree_3d, vessel_tree_2d
 
-__all__ = ["BENCHMARKS", "DATASETS", "DatasetInfo", "get_dataset", "sample_seed"]
+__all__ = ["BENCHMARKS", "DATASETS", "DatasetInfo", "get_dataset", "register_dataset", "sample_seed"]
 
 Split = Literal["train", "val", "test"]
 SPLITS = ("train", "val", "test")
@@ -134,6 +135,22 @@ DATASETS: dict[str, DatasetInfo] = {
 
 #: The conventions of the named real data sets (foreground value, connectivity, evaluation).
 BENCHMARKS: dict[str, Benchmark] = {b.name: b for b in (ISBI12, DRIVE, TOPOMORTAR)}
+
+
+def register_dataset(info: DatasetInfo) -> DatasetInfo:
+    """Add ``info`` to :data:`DATASETS` (training, ``toposeg train --dataset`` and the
+    comparison then know it). Adding a dataset is one file (its generator or loader) plus one
+    row of :data:`DATASETS` or this call. A name taken already is a ``ValueError``.
+
+    Examples
+    --------
+    >>> from toposeg.data import DATASETS, DatasetInfo, membranes_2d, register_dataset
+    >>> info = DatasetInfo("cells", 2, "synthetic", (64, 64), (), "membranes again", membranes_2d)
+    >>> register_dataset(info).name in DATASETS
+    True
+    >>> del DATASETS["cells"]
+    """
+    return add_entry(DATASETS, info, DatasetInfo, "dataset")
 
 
 def sample_seed(seed: int, split: Split, index: int) -> int:

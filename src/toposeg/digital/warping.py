@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from toposeg._batch import check_workers, map_batch
 from toposeg._validation import check_array, check_binary, check_connectivity
 from toposeg.digital._distance import ordered_candidates
 from toposeg.digital._simple_kernels import SIMPLE_2D, cube_offsets, ring_offsets
@@ -166,19 +165,12 @@ def critical_mask_batch(
         raise ValueError(
             f"predictions and targets must have the same length, got {len(predictions)} and {len(targets)}"
         )
-    if workers is None:
-        workers = os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    check_workers(workers)
 
     def one(pair: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         return critical_mask(pair[0], pair[1], connectivity=connectivity, max_passes=max_passes)
 
-    pairs = list(zip(predictions, targets))
-    if workers == 1 or len(pairs) <= 1:
-        return [one(pair) for pair in pairs]
-    with ThreadPoolExecutor(max_workers=min(workers, len(pairs))) as pool:
-        return list(pool.map(one, pairs))
+    return map_batch(one, list(zip(predictions, targets)), workers)
 
 
 def _check_pair(first: object, second: object, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:

@@ -30,14 +30,7 @@ def check_probabilities(prob: torch.Tensor, name: str = "prob") -> torch.Tensor:
         If its shape is wrong, the batch is empty, or it holds NaN or values outside [0, 1]
         (for instance logits passed instead of probabilities).
     """
-    if not isinstance(prob, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(prob).__name__}")
-    if not prob.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor, got dtype {prob.dtype}")
-    if prob.ndim not in (4, 5):
-        raise ValueError(
-            f"{name} must have shape (B, C, H, W) or (B, C, D, H, W), got {tuple(prob.shape)}"
-        )
+    _check_float_batch(prob, name)
     if prob.shape[0] == 0:
         raise ValueError(f"{name} is an empty batch (shape {tuple(prob.shape)})")
     if prob.numel() == 0:
@@ -49,7 +42,7 @@ def check_probabilities(prob: torch.Tensor, name: str = "prob") -> torch.Tensor:
     if low < 0 or high > 1:
         raise ValueError(
             f"{name} must hold probabilities in [0, 1], got values in [{low:.3g}, {high:.3g}]; "
-            "apply a sigmoid or softmax to logits first"
+            "pass sigmoid=True or softmax=True to give logits"
         )
     return prob
 
@@ -69,14 +62,7 @@ def check_real_maps(
         If its shape is wrong or differs from ``like``'s, the batch is empty, or it holds NaN
         or infinite values.
     """
-    if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
-    if not value.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
-    if value.ndim not in (4, 5):
-        raise ValueError(
-            f"{name} must have shape (B, C, H, W) or (B, C, D, H, W), got {tuple(value.shape)}"
-        )
+    _check_float_batch(value, name)
     if like is not None and value.shape != like.shape:
         raise ValueError(
             f"{name} must have the prediction's shape {tuple(like.shape)}, got {tuple(value.shape)}"
@@ -89,6 +75,19 @@ def check_real_maps(
         if not torch.isfinite(value).all():
             raise ValueError(f"{name} contains infinite values")
     return value
+
+
+def _check_float_batch(value: object, name: str) -> None:
+    """Raise unless ``value`` is a floating-point tensor ``(B, C, *spatial)``, 2 or 3 spatial
+    dimensions."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if not value.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
+    if value.ndim not in (4, 5):
+        raise ValueError(
+            f"{name} must have shape (B, C, H, W) or (B, C, D, H, W), got {tuple(value.shape)}"
+        )
 
 
 def one_hot_target(target: torch.Tensor, prob: torch.Tensor, name: str = "target") -> torch.Tensor:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
     check_reduction,
-    one_hot_target,
     reduce_loss,
 )
+from toposeg.losses.activation import activate
+from toposeg.losses._module import LossModule
 
 __all__ = ["CLDiceLoss", "cldice_loss", "soft_skeleton"]
 
@@ -55,6 +54,9 @@ def cldice_loss(
     *,
     iterations: int = 3,
     smooth: float = 1.0,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """Soft-clDice loss ``1 - clDice`` (Shit et al. 2021), per image and channel.
@@ -69,6 +71,9 @@ def cldice_loss(
         Erosions of the soft skeleton: at least the largest structure radius in pixels.
     smooth : float
         Added to numerators and denominators, so that empty masks give a finite loss.
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}
         Over images and channels; ``"none"`` returns shape ``(B, C)``.
 
@@ -100,11 +105,10 @@ def cldice_loss(
     >>> round(cldice_loss(broken, target).item(), 4)
     0.1765
     """
-    prob = check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
-    check_reduction(reduction)
-    if not isinstance(smooth, (int, float)) or isinstance(smooth, bool) or smooth < 0:
-        raise ValueError(f"smooth must be a non-negative number, got {smooth!r}")
+    prob, target = activate(
+        prob, target, sigmoid=sigmoid, softmax=softmax, include_background=include_background
+    )
+    _check_options(smooth=smooth, reduction=reduction)
     spatial = tuple(range(2, prob.ndim))
     skeleton_pred = soft_skeleton(prob, iterations=iterations)
     with torch.no_grad():  # the target is constant: no graph for its skeleton
@@ -119,7 +123,16 @@ def cldice_loss(
     return reduce_loss(1 - cldice, reduction)
 
 
-class CLDiceLoss(nn.Module):
+def _check_options(*, smooth: object, reduction: object, iterations: object = 3, **_: object) -> None:
+    """Check the options of :func:`cldice_loss` that do not depend on the input."""
+    check_reduction(reduction)
+    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 0:
+        raise ValueError(f"iterations must be a non-negative integer, got {iterations!r}")
+    if not isinstance(smooth, (int, float)) or isinstance(smooth, bool) or smooth < 0:
+        raise ValueError(f"smooth must be a non-negative number, got {smooth!r}")
+
+
+class CLDiceLoss(LossModule):
     """Module form of :func:`cldice_loss`.
 
     Examples
@@ -131,14 +144,8 @@ class CLDiceLoss(nn.Module):
     torch.Size([])
     """
 
-    def __init__(
-        self, *, iterations: int = 3, smooth: float = 1.0, reduction: Reduction = "mean"
-    ) -> None:
-        super().__init__()
-        self.options = dict(iterations=iterations, smooth=smooth, reduction=reduction)
-
-    def forward(self, prob: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return cldice_loss(prob, target, **self.options)
+    function = staticmethod(cldice_loss)
+    check = staticmethod(_check_options)
 
 
 def _erode(image: torch.Tensor) -> torch.Tensor:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
 
+from toposeg._batch import check_workers
 from toposeg._validation import check_connectivity
+from toposeg.losses._bridge import detached_stack, gather_pair_terms
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
     check_reduction,
     reduce_loss,
 )
-from toposeg.persistence import cubical_persistence_batch
+from toposeg.losses.activation import activate
+from toposeg.losses._module import LossModule
+from toposeg.structures import component_terms
 
 __all__ = ["ComponentPrior", "component_prior"]
 
@@ -24,6 +26,9 @@ def component_prior(
     keep: int = 1,
     connectivity: int = 1,
     workers: int | None = None,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """Penalty on every connected component of a soft mask but the ``keep`` most persistent.
@@ -38,6 +43,9 @@ def component_prior(
         Foreground connectivity of the superlevel sets, as in SciPy (1: 4/6-connected).
     workers : int, optional
         Threads for the persistence computations (default: all CPUs).
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``mask_prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}
         Over images and channels; ``"none"`` returns shape ``(B, C)``.
 
@@ -74,47 +82,32 @@ def component_prior(
     >>> round(m.grad[0, 0, 3, 3].item(), 6)
     1.0
     """
-    mask_prob = check_probabilities(mask_prob, "mask_prob")
-    check_reduction(reduction)
-    if isinstance(keep, bool) or not isinstance(keep, (int, np.integer)) or keep < 0:
-        raise ValueError(f"keep must be a non-negative integer, got {keep!r}")
+    mask_prob, _ = activate(
+        mask_prob,
+        sigmoid=sigmoid,
+        softmax=softmax,
+        include_background=include_background,
+        name="mask_prob",
+    )
+    _check_options(keep=keep, workers=workers, reduction=reduction)
     batch, channels, *spatial = mask_prob.shape
     connectivity = check_connectivity(connectivity, len(spatial))
-    with torch.no_grad():
-        images = (
-            mask_prob.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
-        )
-    results = cubical_persistence_batch(images, connectivity=connectivity, workers=workers)
-
-    size = int(np.prod(spatial))
-    births, deaths, groups = [], [], []
-    for k, result in enumerate(results):
-        pixels = result.critical_pixels(0)
-        order = np.argsort(-result.persistence(0), kind="stable")
-        dropped = pixels[order[max(keep - 1, 0) :]]
-        births.append(dropped[:, 0] + k * size)
-        deaths.append(dropped[:, 1] + k * size)
-        groups.append(np.full(len(dropped), k, dtype=np.int64))
-        if keep == 0:
-            essential = result.essential(0)
-            births.append(essential.pixels + k * size)
-            deaths.append(np.full(len(essential.pixels), -1, dtype=np.int64))
-            groups.append(np.full(len(essential.pixels), k, dtype=np.int64))
-
-    device = mask_prob.device
-    flat = mask_prob.reshape(-1)
-    birth = torch.from_numpy(np.concatenate(births)).to(device)
-    death = torch.from_numpy(np.concatenate(deaths)).to(device)
-    group = torch.from_numpy(np.concatenate(groups)).to(device)
-    end = torch.zeros((), dtype=mask_prob.dtype, device=device)
-    dying = torch.where(death >= 0, flat[death.clamp(min=0)], end)
-    squared = (flat[birth] - dying) ** 2
-    per_image = torch.zeros(batch * channels, dtype=mask_prob.dtype, device=device)
-    per_image = per_image.index_add(0, group, squared)
+    terms = component_terms(
+        detached_stack(mask_prob), keep=keep, connectivity=connectivity, workers=workers
+    )
+    per_image = gather_pair_terms(mask_prob, terms, batch * channels)
     return reduce_loss(per_image.reshape(batch, channels), reduction)
 
 
-class ComponentPrior(nn.Module):
+def _check_options(*, keep: object, workers: object, reduction: object, **_: object) -> None:
+    """Check the options of :func:`component_prior` that do not depend on the input."""
+    check_reduction(reduction)
+    if isinstance(keep, bool) or not isinstance(keep, (int, np.integer)) or keep < 0:
+        raise ValueError(f"keep must be a non-negative integer, got {keep!r}")
+    check_workers(workers)
+
+
+class ComponentPrior(LossModule):
     """Module form of :func:`component_prior`.
 
     Examples
@@ -125,18 +118,5 @@ class ComponentPrior(nn.Module):
     0.0
     """
 
-    def __init__(
-        self,
-        *,
-        keep: int = 1,
-        connectivity: int = 1,
-        workers: int | None = None,
-        reduction: Reduction = "mean",
-    ) -> None:
-        super().__init__()
-        self.options = dict(
-            keep=keep, connectivity=connectivity, workers=workers, reduction=reduction
-        )
-
-    def forward(self, mask_prob: torch.Tensor) -> torch.Tensor:
-        return component_prior(mask_prob, **self.options)
+    function = staticmethod(component_prior)
+    check = staticmethod(_check_options)

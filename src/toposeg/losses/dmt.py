@@ -1,65 +1,129 @@
 """DMT loss: cross-entropy plus cross-entropy restricted to the prediction's Morse structures.
 
 Hu, Wang, Fuxin, Samaras and Chen, "Topology-aware segmentation using discrete Morse theory"
-(ICLR 2021; thesis ch.6). The structures are computed by :mod:`toposeg.morse` on detached CPU
-copies of the prediction; the loss gathers the prediction at their pixels, so autograd gives
-the gradient.
+(ICLR 2021; thesis ch.6). The structures are computed by :mod:`toposeg.structures` (from
+:mod:`toposeg.morse`) on detached CPU copies of the prediction; the loss gathers the prediction
+at their pixels, so autograd gives the gradient. :func:`dmt_term` is the Morse term alone,
+:func:`dmt_loss` the paper's total ``L_bce + beta * L_dmt``.
 """
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from numbers import Real
-from typing import Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
+from toposeg._batch import check_workers
+from toposeg.losses._bridge import detached_stack, gather, per_image_sum
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
-    one_hot_target,
+    check_reduction,
     reduce_loss,
 )
-from toposeg.morse import morse_skeleton, watershed_boundaries
+from toposeg.losses.activation import activate, check_activation
+from toposeg.losses._module import LossModule
+from toposeg.structures import MorseStructures, check_morse_options, morse_mask_pixels
 
-__all__ = ["DMTLoss", "dmt_loss"]
+__all__ = ["DMTLoss", "DMTTerm", "dmt_loss", "dmt_term"]
 
-Structures = Literal["both", "skeleton", "watershed"]
+Structures = MorseStructures
 
 
-def _check_options(eps: object, beta: object, structures: object, connectivity: object,
-                   ndim: int | None = None) -> tuple[float, float]:
-    for name, value in (("eps", eps), ("beta", beta)):
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-            raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-        if not value >= 0:
-            raise ValueError(f"{name} must be >= 0, got {value}")
-    if structures not in ("both", "skeleton", "watershed"):
-        raise ValueError(f"structures must be 'both', 'skeleton' or 'watershed', got {structures!r}")
-    if isinstance(connectivity, bool) or not isinstance(connectivity, (int, np.integer)):
-        raise TypeError(f"connectivity must be an integer, got {type(connectivity).__name__}")
-    if structures != "watershed" and connectivity != 1:
-        raise ValueError(
-            f"the skeleton S1 is defined for connectivity=1 only, got {connectivity}; use "
-            "structures='watershed' for another connectivity"
+def _check_options(
+    *,
+    eps: object,
+    structures: object,
+    connectivity: object,
+    workers: object,
+    reduction: object,
+    beta: object = 0.0,
+    sigmoid: object = False,
+    softmax: object = False,
+    include_background: object = True,
+    ndim: int | None = None,
+) -> float:
+    """Check the options of the DMT functions; return ``eps`` as a float."""
+    eps = check_morse_options(eps, structures, connectivity, ndim)
+    if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, Real):
+        raise TypeError(f"beta must be a real number, got {type(beta).__name__}")
+    if not beta >= 0:
+        raise ValueError(f"beta must be >= 0, got {beta}")
+    check_reduction(reduction)
+    check_workers(workers)
+    check_activation(sigmoid, softmax, include_background)
+    return eps
+
+
+def _morse_sums(
+    prob: torch.Tensor, target: torch.Tensor, options: dict[str, object]
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Check the inputs and ``options``; return ``prob``, ``target`` (shaped like ``prob``) and,
+    per image and channel ``(B * C,)``, the sum of the pixel cross-entropies over ``M_f``."""
+    activation = {k: options.pop(k) for k in ("sigmoid", "softmax", "include_background")}
+    prob, target = activate(prob, target, **activation)
+    eps = _check_options(**options, ndim=prob.ndim - 2)
+    batch, channels = prob.shape[:2]
+    copy_dtype = torch.float64 if prob.dtype == torch.float64 else torch.float32
+    structures, connectivity, workers = options["structures"], options["connectivity"], options["workers"]
+    pixels = morse_mask_pixels(
+        detached_stack(prob, copy_dtype),
+        eps=eps,
+        structures=structures,
+        connectivity=connectivity,
+        workers=workers,
+    )
+    with torch.autocast(prob.device.type, enabled=False):  # BCE is unsafe to autocast
+        on_mask = F.binary_cross_entropy(
+            gather(prob, pixels.index), gather(target, pixels.index), reduction="none"
         )
-    if ndim is not None and connectivity not in (1, ndim):
-        raise ValueError(f"connectivity must be 1 or {ndim} for {ndim}D images, got {connectivity}")
-    return float(eps), float(beta)
+    return prob, target, per_image_sum(prob, on_mask, pixels.group, batch * channels)
 
 
-def _mask_indices(likelihood: np.ndarray, eps: float, structures: str, connectivity: int) -> np.ndarray:
-    """Flat indices of the pixels of S1(eps) and/or S2(eps) of one likelihood map."""
-    mask = np.zeros(likelihood.shape, dtype=bool)
-    if structures in ("both", "skeleton"):
-        mask |= morse_skeleton(likelihood, eps=eps)
-    if structures in ("both", "watershed"):
-        mask |= watershed_boundaries(likelihood, eps=eps, connectivity=connectivity)
-    return np.flatnonzero(mask)
+def dmt_term(
+    prob: torch.Tensor,
+    target: torch.Tensor,
+    *,
+    eps: float,
+    structures: Structures = "both",
+    connectivity: int = 1,
+    workers: int | None = None,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
+    reduction: Reduction = "mean",
+) -> torch.Tensor:
+    """The DMT term ``L_dmt(f, g) = L_bce(f ∘ M_f, g ∘ M_f)`` alone (no pixel loss).
+
+    Parameters
+    ----------
+    prob, target, eps, structures, connectivity, workers, reduction
+        As for :func:`dmt_loss`.
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar (or ``(B, C)`` for ``reduction="none"``) on ``prob``'s device:
+        per image and channel, the sum of the pixel cross-entropies over the Morse mask
+        ``M_f`` divided by the number of pixels.
+
+    Examples
+    --------
+    >>> import torch
+    >>> prob = torch.full((1, 1, 3, 7), 0.1)
+    >>> prob[0, 0, 1] = torch.tensor([0.1, 0.9, 0.7, 0.5, 0.7, 0.8, 0.1])
+    >>> target = torch.zeros(1, 1, 3, 7)
+    >>> target[0, 0, 1, 1:6] = 1.0
+    >>> total, plain = dmt_loss(prob, target, eps=0.2), dmt_loss(prob, target, eps=0.2, beta=0.0)
+    >>> bool(torch.isclose(total, plain + 3 * dmt_term(prob, target, eps=0.2)))
+    True
+    """
+    options = dict(eps=eps, structures=structures, connectivity=connectivity, workers=workers,
+                   sigmoid=sigmoid, softmax=softmax, include_background=include_background)
+    prob, target, sums = _morse_sums(prob, target, dict(options, reduction=reduction))
+    batch, channels, *spatial = prob.shape
+    return reduce_loss((sums / int(np.prod(spatial))).reshape(batch, channels), reduction)
 
 
 def dmt_loss(
@@ -70,6 +134,10 @@ def dmt_loss(
     beta: float = 3.0,
     structures: Structures = "both",
     connectivity: int = 1,
+    workers: int | None = None,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """``L = L_bce(f, g) + beta * L_dmt(f, g)``: cross-entropy plus the DMT loss.
@@ -89,6 +157,14 @@ def dmt_loss(
         The mask ``M_f``: S1(eps) ∪ S2(eps) as in the paper, or either alone.
     connectivity : int, optional
         1 (the paper's construction); ``ndim`` is allowed for ``structures="watershed"``.
+    workers : int, optional
+        Threads for the Morse structures of a batch (default: all CPUs).
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}, optional
         Reduce the ``(B, C)`` per-image, per-channel losses.
 
@@ -105,7 +181,7 @@ def dmt_loss(
 
     Notes
     -----
-    For each image and channel (one-vs-rest), ``M_f`` is the union of the pixels of the Morse
+    ``L_dmt`` alone is :func:`dmt_term`. For each image and channel (one-vs-rest), ``M_f`` is the union of the pixels of the Morse
     structures of the *prediction* ``f`` (:func:`toposeg.morse.morse_skeleton`,
     :func:`toposeg.morse.watershed_boundaries`); the ground truth does not enter the mask.
     ``L_dmt(f, g) = L_bce(f ∘ M_f, g ∘ M_f)`` with ``L_bce`` the mean over the ``N`` pixels,
@@ -126,37 +202,35 @@ def dmt_loss(
     >>> bool(dmt_loss(prob, target, eps=0.2, beta=3.0) > plain)
     True
     """
-    prob = check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
-    eps, beta = _check_options(eps, beta, structures, connectivity, prob.ndim - 2)
+    options = dict(eps=eps, beta=beta, structures=structures, connectivity=connectivity,
+                   sigmoid=sigmoid, softmax=softmax, include_background=include_background)
+    prob, target, dmt = _morse_sums(prob, target, dict(options, workers=workers, reduction=reduction))
     batch, channels, *spatial = prob.shape
     n_pixels = int(np.prod(spatial))
-    copy_dtype = torch.float64 if prob.dtype == torch.float64 else torch.float32
-    maps = prob.detach().to("cpu", copy_dtype).reshape(batch * channels, *spatial).numpy()
-
-    def indices(likelihood: np.ndarray) -> np.ndarray:
-        return _mask_indices(likelihood, eps, structures, connectivity)
-
-    workers = min(os.cpu_count() or 1, len(maps))
-    if workers > 1 and maps.size >= 2**16:  # threads pay off beyond small batches
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            found = list(pool.map(indices, maps))
-    else:
-        found = [indices(m) for m in maps]
-
-    flat_prob = prob.reshape(batch * channels, n_pixels)
-    flat_target = target.reshape(batch * channels, n_pixels)
-    counts = [len(f) for f in found]
-    rows = torch.from_numpy(np.repeat(np.arange(batch * channels), counts)).to(prob.device)
-    cols = torch.from_numpy(np.concatenate(found)).to(prob.device)
-    on_mask = F.binary_cross_entropy(flat_prob[rows, cols], flat_target[rows, cols], reduction="none")
-    dmt = torch.zeros(batch * channels, dtype=prob.dtype, device=prob.device).index_add(0, rows, on_mask)
-    bce = F.binary_cross_entropy(flat_prob, flat_target, reduction="none").mean(dim=1)
-    values = (bce + beta * dmt / n_pixels).reshape(batch, channels)
+    with torch.autocast(prob.device.type, enabled=False):  # BCE is unsafe to autocast
+        bce = F.binary_cross_entropy(
+            prob.reshape(batch * channels, n_pixels),
+            target.reshape(batch * channels, n_pixels),
+            reduction="none",
+        ).mean(dim=1)
+    values = (bce + float(beta) * dmt / n_pixels).reshape(batch, channels)
     return reduce_loss(values, reduction)
 
 
-class DMTLoss(nn.Module):
+class DMTTerm(LossModule):
+    """Module form of :func:`dmt_term` (same options, fixed at construction).
+
+    Examples
+    --------
+    >>> DMTTerm(eps=0.2)
+    DMTTerm(eps=0.2, structures='both', connectivity=1, workers=None, sigmoid=False, softmax=False, include_background=True, reduction='mean')
+    """
+
+    function = staticmethod(dmt_term)
+    check = staticmethod(_check_options)
+
+
+class DMTLoss(LossModule):
     """Module form of :func:`dmt_loss` (same options, fixed at construction).
 
     Examples
@@ -171,29 +245,5 @@ class DMTLoss(nn.Module):
     torch.Size([2, 1, 16, 16])
     """
 
-    def __init__(
-        self,
-        *,
-        eps: float,
-        beta: float = 3.0,
-        structures: Structures = "both",
-        connectivity: int = 1,
-        reduction: Reduction = "mean",
-    ) -> None:
-        super().__init__()
-        _check_options(eps, beta, structures, connectivity)
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-        self.eps = eps
-        self.beta = beta
-        self.structures = structures
-        self.connectivity = connectivity
-        self.reduction = reduction
-
-    def forward(self, prob: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return dmt_loss(prob, target, eps=self.eps, beta=self.beta, structures=self.structures,
-                        connectivity=self.connectivity, reduction=self.reduction)
-
-    def extra_repr(self) -> str:
-        return (f"eps={self.eps}, beta={self.beta}, structures={self.structures!r}, "
-                f"connectivity={self.connectivity}, reduction={self.reduction!r}")
+    function = staticmethod(dmt_loss)
+    check = staticmethod(_check_options)

@@ -3,35 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, get_args
+from typing import get_args
 
 import numpy as np
 import torch
-from torch import nn
 
+from toposeg._batch import check_workers
 from toposeg._validation import check_connectivity
+from toposeg.losses._bridge import detached_stack, gather_squared_terms
 from toposeg.losses._checks import (
     Reduction,
     check_real_maps,
     check_reduction,
     reduce_loss,
 )
-from toposeg.losses._matched_terms import (
+from toposeg.losses._module import LossModule
+from toposeg.losses._random import Generator, as_rng
+from toposeg.structures import (
+    HeightFunction,
     check_dims,
-    gather_squared_terms,
-    matched_terms,
-)
-from toposeg.losses._patches import (
-    Generator,
     check_patch_size,
+    matched_terms,
     patch_layout,
-    random_normal,
-    random_uniform,
 )
+from toposeg.structures import height_function as _height_function
 
 __all__ = ["HeightFunction", "LocalizedPHLoss", "height_function", "localized_ph_loss"]
-
-HeightFunction = Literal["random_linear", "fixed_linear", "point", "square", "none"]
 
 
 def height_function(
@@ -41,54 +38,19 @@ def height_function(
     scale: float = 1.0,
     generator: Generator = None,
 ) -> np.ndarray:
-    """A height function ``g`` over a window, rising from 0 to ``scale``.
-
-    With window coordinates ``x`` scaled to [0, 1] along each axis:
-
-    * ``"random_linear"``: ``g ~ <u, x>`` along a random unit direction ``u``;
-    * ``"fixed_linear"``: the same along the diagonal ``u = (1, ..., 1) / sqrt(ndim)``;
-    * ``"point"``: ``g ~ |x - q|``, the distance to a random point ``q`` of the window;
-    * ``"square"``: ``g ~ <u, x - 1/2>**2``, the square of a random linear height;
-    * ``"none"``: ``g = 0`` (plain thresholding of the distance map).
-
-    Linear and square heights are rescaled to span exactly ``[0, scale]``; the point height
-    is ``scale * |x - q| / sqrt(ndim)``.
+    """A height function ``g`` over a window, rising from 0 to ``scale``: see
+    :func:`toposeg.structures.height_function`; random choices come from ``generator`` (a
+    ``torch.Generator``, a NumPy ``Generator``, or ``None`` for torch's global generator).
 
     Examples
     --------
-    >>> height_function((3, 3), height="fixed_linear", scale=2.0)
-    array([[0. , 0.5, 1. ],
-           [0.5, 1. , 1.5],
-           [1. , 1.5, 2. ]])
+    >>> import torch
+    >>> first = height_function((4, 4), generator=torch.Generator().manual_seed(1))
+    >>> again = height_function((4, 4), generator=torch.Generator().manual_seed(1))
+    >>> bool((first == again).all()), float(first.min()), float(first.max())
+    (True, 0.0, 1.0)
     """
-    shape = tuple(int(s) for s in shape)
-    ndim = len(shape)
-    coords = np.meshgrid(
-        *[np.linspace(0.0, 1.0, s) if s > 1 else np.zeros(1) for s in shape], indexing="ij"
-    )
-    if height == "none":
-        return np.zeros(shape)
-    if height == "point":
-        q = random_uniform(ndim, generator)
-        distance = np.sqrt(sum((c - qa) ** 2 for c, qa in zip(coords, q)))
-        return scale * distance / np.sqrt(ndim)
-    if height == "fixed_linear":
-        direction = np.ones(ndim) / np.sqrt(ndim)
-    elif height in ("random_linear", "square"):
-        direction = random_normal(ndim, generator)
-        direction /= max(np.linalg.norm(direction), 1e-12)
-    else:
-        raise ValueError(
-            "height must be 'random_linear', 'fixed_linear', 'point', 'square' or 'none', "
-            f"got {height!r}"
-        )
-    if height == "square":
-        centred = sum(u * (c - 0.5) for u, c in zip(direction, coords))
-        values = centred**2
-    else:
-        values = sum(u * c for u, c in zip(direction, coords))
-    span = values.max() - values.min()
-    return scale * (values - values.min()) / span if span > 0 else np.zeros(shape)
+    return _height_function(shape, height=height, scale=scale, rng=as_rng(generator))
 
 
 def localized_ph_loss(
@@ -159,30 +121,14 @@ def localized_ph_loss(
     """
     pred_dist = check_real_maps(pred_dist, "pred_dist")
     target_dist = check_real_maps(target_dist, "target_dist", like=pred_dist)
-    check_reduction(reduction)
-    if height not in get_args(HeightFunction):
-        raise ValueError(
-            f"height must be one of {', '.join(get_args(HeightFunction))}, got {height!r}"
-        )
+    _check_options(height=height, workers=workers, reduction=reduction)
     batch, channels, *spatial = pred_dist.shape
     ndim = len(spatial)
     dims = check_dims(dims, ndim, (1,))
     connectivity = check_connectivity(connectivity, ndim)
     size = tuple(spatial) if window is None else check_patch_size(window, tuple(spatial), 64)
-    layout = patch_layout(
-        tuple(spatial), batch * channels, mode="tiles", size=size, count=None, generator=None
-    )
-    with torch.no_grad():
-        images = (
-            pred_dist.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
-        )
-        wanted = (
-            target_dist.detach()
-            .reshape(batch * channels, *spatial)
-            .cpu()
-            .numpy()
-            .astype(np.float64)
-        )
+    layout = patch_layout(tuple(spatial), batch * channels, mode="tiles", size=size, count=None)
+    images, wanted = detached_stack(pred_dist), detached_stack(target_dist)
     if height_scale is None:
         height_scale = float(wanted.max())
     if (
@@ -213,7 +159,17 @@ def localized_ph_loss(
     return reduce_loss(per_image, reduction)
 
 
-class LocalizedPHLoss(nn.Module):
+def _check_options(*, height: object, workers: object, reduction: object, **_: object) -> None:
+    """Check the options of :func:`localized_ph_loss` that do not depend on the input."""
+    check_reduction(reduction)
+    if height not in get_args(HeightFunction):
+        raise ValueError(
+            f"height must be one of {', '.join(get_args(HeightFunction))}, got {height!r}"
+        )
+    check_workers(workers)
+
+
+class LocalizedPHLoss(LossModule):
     """Module form of :func:`localized_ph_loss`; random heights come from its own generator.
 
     Parameters
@@ -232,29 +188,5 @@ class LocalizedPHLoss(nn.Module):
     0.0
     """
 
-    def __init__(
-        self,
-        *,
-        height: HeightFunction = "random_linear",
-        window: int | Sequence[int] | None = 64,
-        height_scale: float | None = None,
-        dims: int | Sequence[int] | None = None,
-        connectivity: int = 1,
-        workers: int | None = None,
-        reduction: Reduction = "mean",
-        seed: int | None = None,
-    ) -> None:
-        super().__init__()
-        self.options = dict(
-            height=height,
-            window=window,
-            height_scale=height_scale,
-            dims=dims,
-            connectivity=connectivity,
-            workers=workers,
-            reduction=reduction,
-        )
-        self.generator = None if seed is None else torch.Generator().manual_seed(seed)
-
-    def forward(self, pred_dist: torch.Tensor, target_dist: torch.Tensor) -> torch.Tensor:
-        return localized_ph_loss(pred_dist, target_dist, generator=self.generator, **self.options)
+    function = staticmethod(localized_ph_loss)
+    check = staticmethod(_check_options)

@@ -7,23 +7,26 @@ from typing import get_args
 
 import numpy as np
 import torch
-from torch import nn
 
+from toposeg._batch import check_workers
 from toposeg._validation import check_connectivity
+from toposeg.losses._bridge import detached_stack, gather_squared_terms
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
     check_reduction,
-    one_hot_target,
     reduce_loss,
 )
-from toposeg.losses._matched_terms import (
-    check_dims,
-    gather_squared_terms,
-    matched_terms,
-)
-from toposeg.losses._patches import Generator, PatchMode, check_patch_size, patch_layout
+from toposeg.losses.activation import activate
+from toposeg.losses._module import LossModule
+from toposeg.losses._random import Generator, as_rng
 from toposeg.persistence.matching import MatchingMethod
+from toposeg.structures import (
+    PatchMode,
+    check_dims,
+    check_patch_size,
+    matched_terms,
+    patch_layout,
+)
 
 __all__ = ["TopoLoss", "topo_loss"]
 
@@ -43,6 +46,9 @@ def topo_loss(
     connectivity: int = 1,
     generator: Generator = None,
     workers: int | None = None,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """Topological loss: squared distance between the persistence diagrams of the prediction
@@ -82,6 +88,9 @@ def topo_loss(
         Source of the random patch positions (default: torch's global generator).
     workers : int, optional
         Threads for the persistence computations (default: all CPUs).
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}
         Over images and channels; ``"none"`` returns shape ``(B, C)``.
 
@@ -135,16 +144,14 @@ def topo_loss(
     >>> torch.nonzero(ring.grad).tolist(), round(ring.grad[0, 0, 1, 2].item(), 6)
     ([[0, 0, 1, 2]], -1.4)
     """
-    prob = check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
-    check_reduction(reduction)
+    prob, target = activate(
+        prob, target, sigmoid=sigmoid, softmax=softmax, include_background=include_background
+    )
+    _check_options(frame=frame, matching=matching, patch=patch, workers=workers, reduction=reduction)
     ndim = prob.ndim - 2
     dims = check_dims(dims, ndim, (1,) if ndim == 2 else (1, 2))
     connectivity = check_connectivity(connectivity, ndim)
-    if not isinstance(frame, (bool, np.bool_)):
-        raise TypeError(f"frame must be True or False, got {frame!r}")
-    if matching not in get_args(MatchingMethod):
-        raise ValueError(f"matching must be one of {', '.join(get_args(MatchingMethod))}, got {matching!r}")
+    rng = as_rng(generator)
     batch, channels, *spatial = prob.shape
     size = check_patch_size(patch_size, tuple(spatial), _DEFAULT_PATCH[ndim])
     layout = patch_layout(
@@ -153,16 +160,11 @@ def topo_loss(
         mode=patch,
         size=size,
         count=num_patches,
-        generator=generator,
+        rng=rng,
     )
-    with torch.no_grad():
-        images = prob.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
-        wanted = (
-            target.detach().reshape(batch * channels, *spatial).cpu().numpy().astype(np.float64)
-        )
     terms = matched_terms(
-        images,
-        wanted,
+        detached_stack(prob),
+        detached_stack(target),
         layout,
         dims=dims,
         superlevel=True,
@@ -176,7 +178,21 @@ def topo_loss(
     return reduce_loss(per_image, reduction)
 
 
-class TopoLoss(nn.Module):
+def _check_options(
+    *, frame: object, matching: object, patch: object, workers: object, reduction: object, **_: object
+) -> None:
+    """Check the options of :func:`topo_loss` that do not depend on the input."""
+    check_reduction(reduction)
+    if not isinstance(frame, (bool, np.bool_)):
+        raise TypeError(f"frame must be True or False, got {frame!r}")
+    if matching not in get_args(MatchingMethod):
+        raise ValueError(f"matching must be one of {', '.join(get_args(MatchingMethod))}, got {matching!r}")
+    if patch not in get_args(PatchMode):
+        raise ValueError(f"patch must be 'whole', 'tiles' or 'random', got {patch!r}")
+    check_workers(workers)
+
+
+class TopoLoss(LossModule):
     """Module form of :func:`topo_loss`; random patches come from its own generator.
 
     Parameters
@@ -198,33 +214,5 @@ class TopoLoss(nn.Module):
     (0, torch.Size([2, 1, 32, 32]))
     """
 
-    def __init__(
-        self,
-        *,
-        dims: int | Sequence[int] | None = None,
-        patch: PatchMode = "random",
-        patch_size: int | Sequence[int] | None = None,
-        num_patches: int | None = None,
-        frame: bool = True,
-        matching: MatchingMethod = "auto",
-        connectivity: int = 1,
-        workers: int | None = None,
-        reduction: Reduction = "mean",
-        seed: int | None = None,
-    ) -> None:
-        super().__init__()
-        self.options = dict(
-            dims=dims,
-            patch=patch,
-            patch_size=patch_size,
-            num_patches=num_patches,
-            frame=frame,
-            matching=matching,
-            connectivity=connectivity,
-            workers=workers,
-            reduction=reduction,
-        )
-        self.generator = None if seed is None else torch.Generator().manual_seed(seed)
-
-    def forward(self, prob: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return topo_loss(prob, target, generator=self.generator, **self.options)
+    function = staticmethod(topo_loss)
+    check = staticmethod(_check_options)

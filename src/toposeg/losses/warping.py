@@ -8,16 +8,19 @@ from typing import Literal
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
+from toposeg._batch import check_workers
 from toposeg._validation import check_connectivity
-from toposeg.digital import critical_mask_batch
+from toposeg.losses._bridge import gather, per_image_sum
 from toposeg.losses._checks import (
     Reduction,
-    check_probabilities,
-    one_hot_target,
+    check_reduction,
     reduce_loss,
 )
+from toposeg.losses.activation import activate
+from toposeg.losses.transfer import host_array
+from toposeg.losses._module import LossModule
+from toposeg.structures import warping_critical_pixels
 
 __all__ = ["PixelLoss", "WarpingLoss", "warping_loss"]
 
@@ -35,6 +38,10 @@ def warping_loss(
     warp_weight: float = 1.0,
     dice_weight: float = 0.0,
     max_passes: int | None = 1,
+    workers: int | None = None,
+    sigmoid: bool = False,
+    softmax: bool = False,
+    include_background: bool = True,
     reduction: Reduction = "mean",
 ) -> torch.Tensor:
     """Homotopy warping loss: a pixel loss restricted to the critical pixels of homotopic warping,
@@ -61,6 +68,11 @@ def warping_loss(
         the thesis' total loss (eq. 5.4); the default 0 gives the warping term alone.
     max_passes : int or None, optional
         Passes of each warping (see :func:`toposeg.digital.warp`); 1 is the thesis' algorithm.
+    workers : int, optional
+        Threads for the warpings of a batch (default: all CPUs).
+    sigmoid, softmax, include_background : bool
+        Activation applied to ``prob`` first (logits in), and whether channel 0 counts; as
+        in MONAI (see :func:`toposeg.losses.activation.activate`).
     reduction : {"mean", "sum", "none"}, optional
         Reduction over samples and channels; ``"none"`` returns shape ``(B, C)``.
 
@@ -99,47 +111,43 @@ def warping_loss(
     >>> round(loss.item(), 4)                  # -log(0.3) on 1 critical pixel of 45
     0.0268
     """
-    check_probabilities(prob, "prob")
-    target = one_hot_target(target, prob, "target")
+    prob, target = activate(
+        prob, target, sigmoid=sigmoid, softmax=softmax, include_background=include_background
+    )
     spatial = prob.shape[2:]
     connectivity = check_connectivity(connectivity, len(spatial))
-    if pixel_loss not in ("ce", "dice", "mse"):
-        raise ValueError(f"pixel_loss must be 'ce', 'dice' or 'mse', got {pixel_loss!r}")
-    for name, weight in (("warp_weight", warp_weight), ("dice_weight", dice_weight)):
-        if (
-            isinstance(weight, bool)
-            or not isinstance(weight, (int, float))
-            or not math.isfinite(weight)
-            or weight < 0
-        ):
-            raise ValueError(f"{name} must be a finite number >= 0, got {weight!r}")
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    _check_options(
+        pixel_loss=pixel_loss,
+        warp_weight=warp_weight,
+        dice_weight=dice_weight,
+        workers=workers,
+        reduction=reduction,
+    )
     with torch.no_grad():
         truth = target.detach() > 0.5
         if (target != truth.to(target.dtype)).any():
             raise ValueError("target must be binary (0 or 1) for the warping loss: its topology is needed")
-        truth = truth.cpu().numpy()
-        predicted = (prob.detach() > 0.5).cpu().numpy()
+        truth = host_array(truth)
+        predicted = host_array(prob > 0.5)
     batch, channels = prob.shape[:2]
     size = int(np.prod(spatial))
-    masks = critical_mask_batch(
-        list(predicted.reshape(batch * channels, *spatial)),
-        list(truth.reshape(batch * channels, *spatial)),
+    critical = warping_critical_pixels(
+        predicted.reshape(batch * channels, *spatial),
+        truth.reshape(batch * channels, *spatial),
         connectivity=connectivity,
         max_passes=max_passes,
+        workers=workers,
     )
-    critical = np.flatnonzero(np.stack(masks))
-    index = torch.from_numpy(critical).to(prob.device)
-    group = torch.from_numpy(critical // size).to(prob.device)
-    f = prob.reshape(-1)[index]
-    g = target.reshape(-1)[index]
+    f = gather(prob, critical.index)
+    g = gather(target, critical.index)
 
     def per_channel(values: torch.Tensor) -> torch.Tensor:
-        return prob.new_zeros(batch * channels).index_add(0, group, values)
+        return per_image_sum(prob, values, critical.group, batch * channels)
 
     if pixel_loss == "ce":
-        warp_term = per_channel(F.binary_cross_entropy(f, g, reduction="none")) / size
+        with torch.autocast(prob.device.type, enabled=False):  # BCE is unsafe to autocast
+            cross_entropy = F.binary_cross_entropy(f, g, reduction="none")
+        warp_term = per_channel(cross_entropy) / size
     elif pixel_loss == "mse":
         warp_term = per_channel((f - g) ** 2) / size
     else:
@@ -152,7 +160,26 @@ def warping_loss(
     return reduce_loss(values, reduction)
 
 
-class WarpingLoss(nn.Module):
+def _check_options(
+    *, pixel_loss: object, warp_weight: object, dice_weight: object, workers: object,
+    reduction: object, **_: object
+) -> None:
+    """Check the options of :func:`warping_loss` that do not depend on the input."""
+    if pixel_loss not in ("ce", "dice", "mse"):
+        raise ValueError(f"pixel_loss must be 'ce', 'dice' or 'mse', got {pixel_loss!r}")
+    for name, weight in (("warp_weight", warp_weight), ("dice_weight", dice_weight)):
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, (int, float))
+            or not math.isfinite(weight)
+            or weight < 0
+        ):
+            raise ValueError(f"{name} must be a finite number >= 0, got {weight!r}")
+    check_reduction(reduction)
+    check_workers(workers)
+
+
+class WarpingLoss(LossModule):
     """Module form of :func:`warping_loss`; the options are fixed at construction.
 
     Examples
@@ -165,32 +192,5 @@ class WarpingLoss(nn.Module):
     >>> criterion(prob, target).backward()
     """
 
-    def __init__(
-        self,
-        *,
-        connectivity: int = 1,
-        pixel_loss: PixelLoss = "ce",
-        warp_weight: float = 1.0,
-        dice_weight: float = 0.0,
-        max_passes: int | None = 1,
-        reduction: Reduction = "mean",
-    ) -> None:
-        super().__init__()
-        self.connectivity = connectivity
-        self.pixel_loss = pixel_loss
-        self.warp_weight = warp_weight
-        self.dice_weight = dice_weight
-        self.max_passes = max_passes
-        self.reduction = reduction
-
-    def forward(self, prob: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return warping_loss(
-            prob,
-            target,
-            connectivity=self.connectivity,
-            pixel_loss=self.pixel_loss,
-            warp_weight=self.warp_weight,
-            dice_weight=self.dice_weight,
-            max_passes=self.max_passes,
-            reduction=self.reduction,
-        )
+    function = staticmethod(warping_loss)
+    check = staticmethod(_check_options)

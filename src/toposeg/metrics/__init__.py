@@ -6,11 +6,10 @@ dataset with a chosen set of the named metrics in :data:`METRICS` and writes tab
 See ``docs/metrics.md`` for definitions, conventions and measured speed.
 """
 
-import numpy as np
-
 from toposeg.metrics.accumulator import ColumnSummary, MetricAccumulator
 from toposeg.metrics.apls import APLS, apls
 from toposeg.metrics.betti_error import BettiError, betti_error, betti_windows
+from toposeg.metrics.betti_matching import BettiMatchingError, betti_matching_error
 from toposeg.metrics.ccq import CCQ, ccq
 from toposeg.metrics.cldice import cldice
 from toposeg.metrics.contingency import (
@@ -30,42 +29,10 @@ from toposeg.metrics.overlap import (
 )
 from toposeg.metrics.permutation_test import PermutationTest, paired_permutation_test
 from toposeg.metrics.rand import AdaptedRand, adapted_rand
-from toposeg.metrics.registry import Metric
+from toposeg.metrics.registry import METRICS, Metric, register_metric
 from toposeg.metrics.tlts import TLTS, tlts
 from toposeg.metrics.warping import warping_error, warping_error_map
 from toposeg.persistence import betti_numbers
-
-
-def _betti_numbers_of_both(pred: np.ndarray, gt: np.ndarray, *, connectivity: int = 1) -> dict[str, int]:
-    """Betti numbers of the prediction and of the ground truth, as table columns."""
-    columns = {}
-    for role, mask in (("pred", pred), ("gt", gt)):
-        for d, b in enumerate(betti_numbers(mask, connectivity=connectivity)):
-            columns[f"{d}_{role}"] = b
-    return columns
-
-
-#: Every named metric. ``default=True`` marks the default set of ``toposeg evaluate`` and
-#: :class:`MetricAccumulator` (all of it runs in < 1 s on a 1024x1024 pair; see docs/metrics.md).
-METRICS: tuple[Metric, ...] = (
-    Metric("accuracy", accuracy, default=True),
-    Metric("dice", dice, default=True),
-    Metric("jaccard", jaccard, default=True),
-    Metric("precision_recall", precision_recall, default=True, prefix=""),
-    Metric("betti_error", betti_error, fixed={"protocol": "patches"}, default=True),
-    Metric("betti_error_global", betti_error, fixed={"protocol": "global"}, default=True),
-    Metric("betti_error_tiles", betti_error, fixed={"protocol": "tiles"}),
-    Metric("betti_numbers", _betti_numbers_of_both, prefix="betti_"),
-    Metric("adapted_rand", adapted_rand, default=True),
-    Metric("voi", voi, default=True),
-    Metric("cldice", cldice, default=True),
-    Metric("ccq", ccq, default=True),
-    Metric("warping_error", warping_error, default=True),
-    Metric("ap75", ap75),
-    Metric("apls", apls),
-    Metric("tlts", tlts),
-    Metric("jct", junction_f1),
-)
 
 
 __all__ = [
@@ -75,6 +42,7 @@ __all__ = [
     "TLTS",
     "AdaptedRand",
     "BettiError",
+    "BettiMatchingError",
     "ColumnSummary",
     "ContingencyTable",
     "JunctionScore",
@@ -88,6 +56,7 @@ __all__ = [
     "ap75",
     "apls",
     "betti_error",
+    "betti_matching_error",
     "betti_numbers",
     "betti_windows",
     "ccq",
@@ -99,6 +68,7 @@ __all__ = [
     "paired_permutation_test",
     "precision_recall",
     "region_labels",
+    "register_metric",
     "tlts",
     "voi",
     "warping_error",

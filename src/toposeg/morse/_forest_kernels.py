@@ -15,8 +15,8 @@ DMT loss uses for S1 (superlevel) and the basins of the topology watershed (subl
 from __future__ import annotations
 
 from toposeg._numba import kernel, prefetch
-from toposeg.morse._order import earlier
-from toposeg.persistence._merge import find
+from toposeg._cubical.order import earlier
+from toposeg._cubical.merge import find
 
 _AHEAD = 8  # candidates between the prefetch of their neighbourhood and its use
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from toposeg._numba import kernel, leaf_kernel, prefetch
-from toposeg.morse._order import earlier, ring_mask
-from toposeg.persistence._merge import find
+from toposeg._cubical.order import earlier, ring_mask
+from toposeg._cubical.merge import find
 
 _OUTER = 0  # the padded frame corner: anchors no square, stands for the outside
 

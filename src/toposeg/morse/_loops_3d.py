@@ -2,8 +2,8 @@
 
 In 3D a loop is filled by a square but no union-find finds which (dimension 1 is not dual to a
 graph), so the pairs come from the engine's boundary-matrix reduction
-(:func:`toposeg.persistence._reduction.reduce_dim1`), which keys every cell by the rank of its
-last vertex and, within that vertex's star, by dimension then direction: the order of
+(:func:`toposeg.persistence.loops.superlevel_loop_cells`), which keys every cell by the rank of
+its last vertex and, within that vertex's star, by dimension then direction: the order of
 :mod:`._forest_kernels` (edges by increasing offset), so the closing edges found there are the
 ones the forest code pairs.
 """
@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._neighbourhood import CUBE_OFFSETS
-from toposeg.morse._grid import Grid
-from toposeg.persistence._engine import filtration_order
-from toposeg.persistence._indices import padded_ranks, rank_vertices
-from toposeg.persistence._reduction import SEC, reduce_dim1
+from toposeg._cubical.grid import Grid
+from toposeg.persistence.loops import superlevel_loop_cells
 
 
 def loop_pairs_3d(grid: Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -26,15 +23,9 @@ def loop_pairs_3d(grid: Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     last pixel of the square filling the loop, and ``value(q) - value(death)``; padded indices.
     """
     inner = (slice(1, -1),) * grid.ndim
-    order = filtration_order(-grid.g.reshape(grid.padded_shape)[inner].ravel())  # larger first
-    rank = np.empty(grid.size, dtype=np.int64)
-    padded_ranks(order, *grid.shape, False, np.empty(order.shape[0], dtype=np.int64), rank)
-    births, deaths = reduce_dim1(rank, *grid.shape)
-    q = rank_vertices(births >> 5, order, grid.padded_shape, 0, False)
-    death = rank_vertices(deaths >> 5, order, grid.padded_shape, 0, False)
-    bit = np.argsort(SEC)[births & 31]  # the direction of each edge from its last vertex
+    q, direction, death = superlevel_loop_cells(grid.g.reshape(grid.padded_shape)[inner])
     strides = np.array([grid.padded_shape[1] * grid.padded_shape[2], grid.padded_shape[2], 1])
-    step = CUBE_OFFSETS[bit] @ strides
+    step = direction @ strides
     k = np.searchsorted(grid.offsets, step)
     if not np.array_equal(grid.offsets[np.minimum(k, len(grid.offsets) - 1)], step):
         raise RuntimeError("the engine's reduction returned a cell that is not an edge")

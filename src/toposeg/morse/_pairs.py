@@ -8,10 +8,10 @@ import numpy as np
 
 from toposeg.morse._classify_kernels import classify_2d, classify_3d
 from toposeg.morse._forest_kernels import merge_candidates, orient_forest
-from toposeg.morse._grid import Grid
+from toposeg._cubical.grid import Grid
 from toposeg.morse._loop_kernels import loop_pairs
 from toposeg.morse._loops_3d import loop_pairs_3d
-from toposeg.persistence._scratch import scratch
+from toposeg._cubical.scratch import scratch
 
 
 def _no_indices() -> np.ndarray:

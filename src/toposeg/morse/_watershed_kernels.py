@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from toposeg._numba import kernel, leaf_kernel
-from toposeg.persistence._merge import find
+from toposeg._cubical.merge import find
 
 
 @leaf_kernel

@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 
 from toposeg.morse import _skeleton_kernels, _watershed_kernels
-from toposeg.morse._grid import check_eps, check_likelihood
+from toposeg.morse._checks import check_eps, check_likelihood
 from toposeg.morse._pairs import EdgePairs, edge_pairs
 from toposeg.morse.skeleton import skeleton_pairs
 

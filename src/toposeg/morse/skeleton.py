@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg.morse._grid import check_eps, check_likelihood
+from toposeg.morse._checks import check_eps, check_likelihood
 from toposeg.morse._pairs import EdgePairs, edge_pairs
 from toposeg.morse._skeleton_kernels import mark_skeleton
 

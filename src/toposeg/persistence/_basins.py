@@ -34,7 +34,7 @@ from toposeg._neighbourhood import (
     split26,
 )
 from toposeg._numba import kernel
-from toposeg.persistence._merge import lowest_bit
+from toposeg._cubical.merge import lowest_bit
 
 
 def _first_bits(keep: int) -> np.ndarray:

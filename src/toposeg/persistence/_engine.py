@@ -4,7 +4,7 @@ Everything here works on a float64 array ``g`` filtered by sublevel sets and ret
 indices into ``g``; :mod:`.cubical` turns user input into ``g`` and the pairs into a result.
 
 * Dimension 0: steepest-descent basins, merged at saddles by the elder rule (:mod:`._basins`,
-  :mod:`._merge`).
+  :mod:`toposeg._cubical.merge`).
 * Dimension ``ndim - 1``: the same on the complement, in decreasing order, with the outside of
   the image as the eldest component (Alexander duality).
 * Dimension 1 in 3D: a reduction with clearing and apparent pairs (:mod:`._reduction`). For the
@@ -19,36 +19,16 @@ import functools
 import numpy as np
 
 from toposeg._neighbourhood import CUBE_OFFSETS, REPS4, REPS8, RING_2D
+from toposeg._cubical.indices import padded_ranks, pair_table, rank_vertices
+from toposeg._cubical.merge import find, merge_at_saddles
+from toposeg._cubical.order import filtration_order
+from toposeg._cubical.scratch import scratch
 from toposeg.persistence._basins import classify_2d, classify_3d
-from toposeg.persistence._indices import (
-    packed_keys,
-    padded_ranks,
-    pair_table,
-    rank_vertices,
-)
-from toposeg.persistence._merge import find, merge_at_saddles
 from toposeg.persistence._reduction import reduce_dim1
-from toposeg.persistence._scratch import scratch
 
-__all__ = ["filtration_order", "sublevel_pairs"]
+__all__ = ["sublevel_pairs"]
 
 _NO_REPS = np.empty(0, dtype=np.int64)
-
-
-
-def filtration_order(values: np.ndarray) -> np.ndarray:
-    """Indices that sort a flat float array by ``(value, index)``.
-
-    Values that are exact in float32 are sorted as packed 64-bit keys (value bits above the
-    index), which is several times faster than a stable argsort.
-    """
-    n = values.shape[0]
-    if n < 2**32:
-        keys = np.empty(n, dtype=np.uint64)
-        if packed_keys(values, keys):
-            keys.sort()
-            return (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    return np.argsort(values + 0.0, kind="stable")
 
 
 @functools.lru_cache(maxsize=64)

@@ -33,8 +33,8 @@ from __future__ import annotations
 import numpy as np
 
 from toposeg._numba import kernel, leaf_kernel, prefetch
-from toposeg.persistence._merge import find
-from toposeg.persistence._scratch import scratch
+from toposeg._cubical.merge import find
+from toposeg._cubical.scratch import scratch
 
 # sec of the cell spanned from its top vertex towards the 27-cube offset bit b: vertex 0, then
 # edges, squares and cubes, each by increasing bit.

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from numbers import Real
 
 import numpy as np
 
+from toposeg._batch import check_workers, map_batch
 from toposeg._validation import check_array, check_connectivity, check_finite
 from toposeg.persistence._engine import sublevel_pairs
 from toposeg.persistence.result import EssentialClasses, PersistenceResult
@@ -148,18 +147,12 @@ def cubical_persistence_batch(
         raise ValueError("images is an empty batch")
     check_finite(images, "images")
     check_connectivity(connectivity, images.ndim - 1)
-    if workers is None:
-        workers = os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    check_workers(workers)
 
     def one(image: np.ndarray) -> PersistenceResult:
         return cubical_persistence(image, superlevel=superlevel, connectivity=connectivity, frame=frame)
 
-    if workers == 1 or len(images) == 1:
-        return [one(image) for image in images]
-    with ThreadPoolExecutor(max_workers=min(workers, len(images))) as pool:
-        return list(pool.map(one, images))
+    return map_batch(one, images, workers)
 
 
 def _check_frame(image: np.ndarray, frame: object, superlevel: bool) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from toposeg.models import UNet
-from toposeg.train._atomic import atomic_file
+from toposeg._atomic import atomic_file
 from toposeg.train.config import TrainConfig
 
 __all__ = [

@@ -17,22 +17,37 @@ from pathlib import Path
 from typing import Any, Literal
 
 from toposeg.data import DATASETS
-from toposeg.train._atomic import write_text_atomically
+from toposeg.losses.registry import LOSSES
+from toposeg._atomic import write_text_atomically
 from toposeg.train.checkpoint import load_checkpoint, model_from_checkpoint
 from toposeg.train.config import TrainConfig
 from toposeg.train.conventions import convention_metric_options
 from toposeg.train.evaluation import load_split, predict_samples, score_samples
 from toposeg.train.figures import plot_prediction
-from toposeg.train.objective import LOSS_TERMS, parse_loss
+from toposeg.train.objective import parse_loss
 from toposeg.train.trainer import TrainResult, train
 
 __all__ = ["ComparisonConfig", "ComparisonResult", "compare_losses", "format_comparison"]
 
-#: Weight of each topological term added to the pixel loss when fine-tuning: the DMT paper's
-#: beta = 3; the others from the sweep on one membranes run (seed 0) in docs/training.md: the
-#: largest of 0.003, 0.01 (topo, localized), 0.5, 1 (clDice), 1, 3, 10, 30 (warping) that kept
-#: Dice within a point of plain.
-DEFAULT_WEIGHTS = {"cldice": 1.0, "topo": 0.003, "dmt": 3.0, "warping": 3.0, "localized": 0.003}
+
+def demo_weights() -> dict[str, float]:
+    """Weight of each topological term added to the pixel loss when fine-tuning, from
+    :data:`toposeg.losses.LOSSES` (``demo_weight``): the DMT paper's beta = 3; the others from
+    the sweep on one membranes run (seed 0) in docs/training.md: the largest of 0.003, 0.01
+    (topo, localized), 0.5, 1 (clDice), 1, 3, 10, 30 (warping) that kept Dice within a point of
+    plain."""
+    return {name: e.demo_weight for name, e in LOSSES.items() if e.demo_weight is not None}
+
+
+def topological_losses(*, in_demo: bool = False) -> tuple[str, ...]:
+    """Names of the topological terms of :data:`toposeg.losses.LOSSES`, in order (with
+    ``in_demo``, only the comparison's default methods)."""
+    return tuple(name for name, entry in LOSSES.items()
+                 if entry.kind == "topological" and (entry.in_demo or not in_demo))
+
+
+#: The default weights when this module was imported (see :func:`demo_weights`).
+DEFAULT_WEIGHTS = demo_weights()
 
 #: Test metrics of the comparison (the seeds' tables).
 TEST_METRICS = ("dice", "adapted_rand", "voi", "betti_error", "warping_error", "cldice")
@@ -58,7 +73,7 @@ class ComparisonConfig:
         A built-in dataset.
     methods : tuple of str
         ``"plain"`` and topological loss terms (``cldice``, ``topo``, ``dmt``, ``warping``,
-        ``localized``).
+        ``localized``, ``betti_matching``).
     pixel_loss : str
         The pretraining loss, kept when fine-tuning (e.g. ``"ce"``, ``"ce+dice"``).
     weights : mapping
@@ -95,9 +110,9 @@ class ComparisonConfig:
 
     dataset: str = "membranes"
     root: str | None = None
-    methods: tuple[str, ...] = ("plain", "cldice", "topo", "dmt", "warping", "localized")
+    methods: tuple[str, ...] = field(default_factory=lambda: ("plain", *topological_losses(in_demo=True)))
     pixel_loss: str = "ce"
-    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    weights: Mapping[str, float] = field(default_factory=demo_weights)
     loss_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     train_count: int = 32
     val_count: int = 4
@@ -121,14 +136,13 @@ class ComparisonConfig:
         if not self.methods or len(set(self.methods)) != len(self.methods):
             raise ValueError(f"methods must be distinct names, got {self.methods}")
         for method in self.methods:
-            if method != "plain" and (method not in LOSS_TERMS or LOSS_TERMS[method].kind != "topological"):
-                topological = [n for n, t in LOSS_TERMS.items() if t.kind == "topological"]
-                raise ValueError(f"unknown method {method!r}; choose plain or {', '.join(topological)}")
+            if method != "plain" and method not in topological_losses():
+                raise ValueError(f"unknown method {method!r}; choose plain or {', '.join(topological_losses())}")
         if "plain" not in self.methods:
             raise ValueError("methods must include 'plain', the network the others are compared with")
         if self.checkpoint not in ("last", "best"):
             raise ValueError(f"checkpoint must be 'last' or 'best', got {self.checkpoint!r}")
-        object.__setattr__(self, "weights", {**DEFAULT_WEIGHTS, **dict(self.weights)})
+        object.__setattr__(self, "weights", {**demo_weights(), **dict(self.weights)})
         for _, method in self.runs():  # every run's config is valid now, before any training
             self.train_config(method)
 
@@ -140,7 +154,7 @@ class ComparisonConfig:
         """The loss of a method (``pretrain`` and ``plain``: the pixel loss)."""
         if method in ("pretrain", "plain"):
             return self.pixel_loss
-        weight = self.weights[method]
+        weight = self.weights.get(method, 1.0)
         return f"{self.pixel_loss}+{method}" if weight == 1 else f"{self.pixel_loss}+{weight:g}*{method}"
 
     def train_config(self, method: str, *, init_from: str | None = None) -> TrainConfig:

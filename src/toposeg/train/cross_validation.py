@@ -32,7 +32,7 @@ import numpy as np
 
 from toposeg.data import BENCHMARKS, DATASETS, Sample, get_dataset, split_names
 from toposeg.metrics import MetricAccumulator
-from toposeg.train._atomic import atomic_file, write_text_atomically
+from toposeg._atomic import atomic_file, write_text_atomically
 from toposeg.train.checkpoint import load_checkpoint, model_from_checkpoint
 from toposeg.train.config import TrainConfig, load_config
 from toposeg.train.conventions import convention_metric_options

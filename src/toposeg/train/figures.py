@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toposeg.train._atomic import atomic_file
+from toposeg._atomic import atomic_file
 
 __all__ = ["plot_prediction", "plot_training_curves"]
 

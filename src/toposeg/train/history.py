@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from toposeg.train._atomic import write_text_atomically
+from toposeg._atomic import write_text_atomically
 
 __all__ = ["format_epoch", "write_history_csv"]
 

@@ -21,7 +21,7 @@ from torch import nn
 
 from toposeg.data import PatchDataset, Sample
 from toposeg.metrics import MetricAccumulator
-from toposeg.train._atomic import write_text_atomically
+from toposeg._atomic import write_text_atomically
 from toposeg.train.checkpoint import (
     build_model,
     capture_random_state,

@@ -1,27 +1,27 @@
-"""Where the persistence losses look: the whole image, tiles, or random overlapping patches."""
+"""Where topology is looked at: the whole image, tiles, or random overlapping patches.
+
+Random choices come from a NumPy ``Generator`` passed in (or any object with its
+``integers(low, high, size=, dtype=)`` method, such as the losses' adapter of a
+``torch.Generator``).
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 
 import numpy as np
-import torch
 
 __all__ = [
-    "Generator",
     "PatchLayout",
     "PatchMode",
     "check_patch_size",
     "extract_patches",
     "patch_layout",
-    "random_normal",
-    "random_uniform",
 ]
 
 PatchMode = Literal["whole", "tiles", "random"]
-Generator = Union[torch.Generator, np.random.Generator, None]
 
 
 @dataclass(frozen=True)
@@ -78,15 +78,21 @@ def patch_layout(
     mode: PatchMode,
     size: tuple[int, ...],
     count: int | None,
-    generator: Generator,
+    rng: np.random.Generator | None = None,
 ) -> PatchLayout:
     """Patches for every image of a stack.
 
     ``"whole"``: one patch per image. ``"tiles"``: a grid of ``size`` tiles covering each image,
     the last row (column, slice) moved back to end at the border so that all tiles have the
     same size. ``"random"``: ``count`` patches per image (default: as many as tiles) at
-    uniformly random positions, drawn from ``generator`` (a ``torch.Generator``, a NumPy
-    ``Generator``, or ``None`` for torch's global generator).
+    uniformly random positions, drawn from ``rng`` (a NumPy ``Generator``; ``None``: a fresh
+    one).
+
+    Examples
+    --------
+    >>> layout = patch_layout((10, 7), 1, mode="tiles", size=(4, 7), count=None)
+    >>> layout.corners.tolist()
+    [[0, 0], [4, 0], [6, 0]]
     """
     if mode == "whole":
         corners = np.zeros((n_images, len(image_shape)), dtype=np.int64)
@@ -106,7 +112,11 @@ def patch_layout(
         raise ValueError(f"num_patches must be a positive integer or None, got {count!r}")
     total = n_images * int(count)
     highs = [n - s + 1 for n, s in zip(image_shape, size)]
-    corners = np.stack([_uniform_integers(high, total, generator) for high in highs], axis=1)
+    if rng is None:
+        rng = np.random.default_rng()
+    corners = np.stack(
+        [rng.integers(0, high, size=total, dtype=np.int64) for high in highs], axis=1
+    )
     owner = np.repeat(np.arange(n_images, dtype=np.int64), int(count))
     return PatchLayout(tuple(image_shape), size, owner, corners)
 
@@ -127,35 +137,3 @@ def _tile_starts(n: int, s: int) -> np.ndarray:
     if starts[-1] + s < n:
         starts = np.append(starts, n - s)
     return starts
-
-
-def random_uniform(count: int, generator: Generator) -> np.ndarray:
-    """``count`` floats uniform in [0, 1) from a NumPy or torch generator (``None``: torch's)."""
-    if isinstance(generator, np.random.Generator):
-        return generator.random(count)
-    _check_generator(generator)
-    return torch.rand(count, generator=generator, dtype=torch.float64).numpy()
-
-
-def random_normal(count: int, generator: Generator) -> np.ndarray:
-    """``count`` standard normal floats from a NumPy or torch generator (``None``: torch's)."""
-    if isinstance(generator, np.random.Generator):
-        return generator.standard_normal(count)
-    _check_generator(generator)
-    return torch.randn(count, generator=generator, dtype=torch.float64).numpy()
-
-
-def _uniform_integers(high: int, count: int, generator: Generator) -> np.ndarray:
-    """``count`` integers uniform in ``0 .. high - 1``."""
-    if isinstance(generator, np.random.Generator):
-        return generator.integers(0, high, size=count, dtype=np.int64)
-    _check_generator(generator)
-    return torch.randint(0, high, (count,), generator=generator).numpy().astype(np.int64)
-
-
-def _check_generator(generator: object) -> None:
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(
-            f"generator must be a torch.Generator, a numpy.random.Generator or None, got "
-            f"{type(generator).__name__}"
-        )

@@ -1,10 +1,11 @@
-"""Diagram-matching losses by gathering: the shared machinery of TopoLoss and localized PH.
+"""Diagram-matching terms: the structures of TopoLoss and localized PH, without torch.
 
-The core engine computes, on detached NumPy copies, the diagrams of the prediction and of the
-target in every patch; each predicted dot is matched to a target dot or to the diagonal. A
-dot's coordinates are the prediction's values at its two critical pixels, so the loss
-``sum (f(c_b) - b*)**2 + (f(c_d) - d*)**2`` is built by indexing the prediction tensor at
-those pixels and autograd gives the gradient of Hu et al. (2019), Eq. 3.
+The core engine computes the diagrams of the prediction and of the target in every patch;
+each predicted dot is matched to a target dot or to the diagonal. A dot's coordinates are the
+prediction's values at its two critical pixels, so the loss
+``sum (f(c_b) - b*)**2 + (f(c_d) - d*)**2`` is one term ``(f[index] - goal)**2`` per
+coordinate: a loss gathers the prediction at ``index`` and autograd gives the gradient of
+Hu et al. (2019), Eq. 3.
 """
 
 from __future__ import annotations
@@ -13,21 +14,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
-from toposeg.losses._patches import PatchLayout, extract_patches
 from toposeg.persistence import (
     PersistenceResult,
     betti_numbers,
     cubical_persistence_batch,
 )
 from toposeg.persistence.matching import MatchingMethod, match_diagrams
+from toposeg.structures.patches import PatchLayout, extract_patches
 
-__all__ = ["MatchedTerms", "check_dims", "gather_squared_terms", "matched_terms"]
+__all__ = ["PixelTerms", "check_dims", "matched_terms"]
 
 
 @dataclass(frozen=True)
-class MatchedTerms:
+class PixelTerms:
     """Squared terms ``(value - goal)**2`` of a loss, one per dot coordinate.
 
     ``index`` is a flat index into the prediction (all images stacked) or ``-1`` for a pixel of
@@ -79,7 +79,7 @@ def matched_terms(
     method: MatchingMethod,
     workers: int | None,
     height: np.ndarray | None = None,
-) -> MatchedTerms:
+) -> PixelTerms:
     """Match the diagrams of ``prediction`` and ``target`` (stacks ``(n_images, *spatial)`` of
     float64) patch by patch and dimension by dimension.
 
@@ -125,34 +125,13 @@ def matched_terms(
     goals = np.concatenate(goal) if goal else np.empty(0)
     if height is not None:
         goals -= np.where(local_index >= 0, height.ravel()[np.maximum(local_index, 0)], 0.0)
-    return MatchedTerms(
+    return PixelTerms(
         index=layout.to_image_index(local_index, patches),
         constant=np.concatenate(constant) if constant else np.empty(0),
         goal=goals,
         group=layout.owner[patches],
         offset=offset,
     )
-
-
-def gather_squared_terms(prediction: torch.Tensor, terms: MatchedTerms) -> torch.Tensor:
-    """Per-image loss ``offset + sum over terms of (prediction[index] - goal)**2``.
-
-    ``prediction`` is the differentiable tensor whose detached values were filtered, any shape
-    whose flattening matches ``terms.index``. Returns a tensor of shape ``(n_images,)`` on
-    ``prediction``'s device.
-    """
-    device, dtype = prediction.device, prediction.dtype
-    flat = prediction.reshape(-1)
-    index = torch.from_numpy(terms.index).to(device)
-    valid = index >= 0
-    gathered = flat[index.clamp(min=0)]
-    constant = torch.from_numpy(terms.constant).to(device=device, dtype=dtype)
-    values = torch.where(valid, gathered, constant)
-    goal = torch.from_numpy(terms.goal).to(device=device, dtype=dtype)
-    squared = (values - goal) ** 2
-    group = torch.from_numpy(terms.group).to(device)
-    offset = torch.from_numpy(terms.offset).to(device=device, dtype=dtype)
-    return offset.index_add(0, group, squared)
 
 
 def _binary_diagrams(

@@ -1,4 +1,4 @@
-"""Input checks and the padded grid that every Morse kernel works on.
+"""The padded grid that the Morse kernels work on: one frame convention.
 
 The kernels address pixels by flat indices into the image padded with a one-pixel frame, so
 that every pixel has all its neighbours and no bounds are checked. They compare padded values
@@ -10,42 +10,13 @@ negation for the sublevel one (minima, basins); the frame holds ``-inf``, so it 
 from __future__ import annotations
 
 from functools import lru_cache
-from numbers import Real
 
 import numpy as np
 
-from toposeg._validation import check_array, check_connectivity, check_finite
-from toposeg.persistence._engine import filtration_order
+from toposeg._cubical.order import filtration_order
+from toposeg._validation import check_connectivity
 
-__all__ = ["Grid", "check_eps", "check_likelihood"]
-
-
-def check_likelihood(likelihood: object, name: str = "likelihood") -> np.ndarray:
-    """Return ``likelihood`` after checking it.
-
-    Floats may take any finite value (``eps`` is then in their units); booleans and integers
-    must lie in [0, 1], since integer images such as 0..255 would make ``eps`` meaningless.
-    """
-    likelihood = check_array(likelihood, name)
-    check_finite(likelihood, name)
-    if likelihood.dtype.kind in "biu":
-        low, high = likelihood.min(), likelihood.max()
-        if low < 0 or high > 1:
-            raise ValueError(
-                f"{name} holds integers in [{low}, {high}]; a likelihood must lie in [0, 1] "
-                "(scale it first, e.g. divide 8-bit images by 255) so that eps is a probability"
-            )
-    return likelihood
-
-
-def check_eps(eps: object) -> float:
-    """Return the persistence threshold ``eps`` as a float; it must be a number >= 0."""
-    if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, Real):
-        raise TypeError(f"eps must be a real number, got {type(eps).__name__}")
-    eps = float(eps)
-    if np.isnan(eps) or eps < 0:
-        raise ValueError(f"eps must be a persistence threshold >= 0, got {eps}")
-    return eps
+__all__ = ["Grid", "neighbour_offsets"]
 
 
 class Grid:

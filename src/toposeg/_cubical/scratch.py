@@ -1,9 +1,9 @@
 """Per-thread scratch arrays, reused from one call to the next.
 
-Large fresh arrays cost a page fault per 4 kB page the first time they are written; the engine's
-internal arrays (padded image, pointers, saddle lists) are therefore kept per thread and reused.
-They never leave the engine: results are always fresh arrays. Each thread keeps the largest
-buffers it has needed.
+Large fresh arrays cost a page fault per 4 kB page the first time they are written; the internal
+arrays of the cubical kernels (padded image, pointers, saddle lists, of the persistence engine
+and the Morse passes alike) are therefore kept per thread and reused. They never leave the
+kernels: results are always fresh arrays. Each thread keeps the largest buffers it has needed.
 """
 
 from __future__ import annotations

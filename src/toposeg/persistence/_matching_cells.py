@@ -1,0 +1,125 @@
+"""The cells of the V-construction around a pixel, in the order used by the Betti matching.
+
+A 2D image is handled as a volume of depth 1. A cell of dimension ``k`` is a base vertex and
+``k`` axes; its value is the largest value of its vertices and its *top vertex* the vertex
+that comes last in the filtration order ``(value, flat index)``. Cells are totally ordered by
+``(rank of the top vertex, flat index of the base, type)``, where the type numbers the axes
+sets: an edge's type is its axis, a 3D square's type is the axis normal to it (the convention
+of Betti-Matching-3D, so that untied inputs give the same pairs). Among the cells whose top
+vertex is a given pixel ``p``, that order is fixed: the *slots* of ``p``, listed here once per
+shape of the grid.
+"""
+
+from __future__ import annotations
+
+import functools
+from itertools import product
+
+import numpy as np
+
+__all__ = ["CellTable", "cell_table"]
+
+
+class CellTable:
+    """The slots of one dimension of cells (arrays ready for the kernels).
+
+    ``delta[s]`` is the top vertex minus the base of slot ``s`` (coordinates ``(z, y, x)``),
+    ``kind[s]`` its type, ``axes[t]`` the 0/1 mask of the axes spanned by type ``t``,
+    ``corners[t]`` the coordinates of its vertices relative to the base (``2**k`` rows).
+    """
+
+    def __init__(self, types: list[tuple[int, ...]]) -> None:
+        entries = []
+        for t, spanned in enumerate(types):
+            for bits in product((0, 1), repeat=len(spanned)):
+                delta = [0, 0, 0]
+                for axis, bit in zip(spanned, bits):
+                    delta[axis] = bit
+                entries.append((tuple(-d for d in delta), t, tuple(delta)))
+        entries.sort()  # base flat index ascending, then type
+        self.delta = np.array([e[2] for e in entries], dtype=np.int64)
+        self.kind = np.array([e[1] for e in entries], dtype=np.int64)
+        self.axes = np.zeros((len(types), 3), dtype=np.int64)
+        n_corners = 2 ** len(types[0])
+        self.corners = np.zeros((len(types), n_corners, 3), dtype=np.int64)
+        for t, spanned in enumerate(types):
+            self.axes[t, list(spanned)] = 1
+            for c, bits in enumerate(product((0, 1), repeat=len(spanned))):
+                for axis, bit in zip(spanned, bits):
+                    self.corners[t, c, axis] = bit
+        self.n_types = len(types)
+        for array in (self.delta, self.kind, self.axes, self.corners):
+            array.setflags(write=False)
+
+
+@functools.lru_cache(maxsize=8)
+def cell_table(ndim: int, k: int) -> CellTable:
+    """The slots of the cells of dimension ``k`` (1 .. ``ndim``) of a 2D or 3D grid."""
+    axes = (1, 2) if ndim == 2 else (0, 1, 2)
+    if k == ndim:
+        types = [axes]
+    elif k == 1:
+        types = [(a,) for a in axes]
+    else:  # squares of a 3D grid, numbered by their normal axis
+        types = [(1, 2), (0, 2), (0, 1)]
+    return CellTable(types)
+
+
+def slot_masks(
+    rank: np.ndarray, table: CellTable, top_axes: np.ndarray | None = None
+) -> np.ndarray:
+    """For every pixel ``p`` of ``rank`` (a ``(depth, height, width)`` grid of filtration
+    ranks), the bits ``s`` of the slots whose cell exists and has ``p`` as top vertex.
+
+    With ``top_axes`` (the cells are of dimension ``ndim - 1``), bit ``L + s`` (``2 L + s``)
+    also says that the top cell before (after) the cell along its missing axis exists,
+    ``L`` being the number of slots. Computed one slot at a time on whole arrays.
+    """
+    shape = rank.shape
+    padded = np.pad(rank, 1, constant_values=np.iinfo(np.int64).max)
+    n_slots = table.delta.shape[0]
+    masks = np.zeros(shape, dtype=np.uint64)
+    coordinates = [
+        np.arange(s).reshape([-1 if a == axis else 1 for a in range(3)])
+        for axis, s in enumerate(shape)
+    ]
+    for s in range(n_slots):
+        t = table.kind[s]
+        ok = np.ones(shape, dtype=bool)
+        for corner in table.corners[t]:
+            relative = corner - table.delta[s]
+            if not relative.any():
+                continue
+            window = tuple(slice(1 + r, 1 + r + n) for r, n in zip(relative, shape))
+            ok &= padded[window] < rank
+        masks |= ok.astype(np.uint64) << np.uint64(s)
+        if top_axes is None:
+            continue
+        missing = int(np.flatnonzero((top_axes == 1) & (table.axes[t] == 0))[0])
+        base = coordinates[missing] - table.delta[s, missing]
+        before = ok & (base >= 1)
+        after = ok & (base <= shape[missing] - 2)
+        masks |= before.astype(np.uint64) << np.uint64(n_slots + s)
+        masks |= after.astype(np.uint64) << np.uint64(2 * n_slots + s)
+    return masks.ravel()
+
+
+def slot_offsets(
+    table: CellTable, shape: tuple[int, int, int], top_axes: np.ndarray | None = None
+) -> np.ndarray:
+    """Flat offsets from a pixel to, for each slot: the base of its cell, the other vertex (for
+    edges) or the top cell before it along its missing axis (for cells of dimension
+    ``ndim - 1``): an ``(L, 2)`` int64 array."""
+    strides = np.array([shape[1] * shape[2], shape[2], 1], dtype=np.int64)
+    out = np.zeros((table.delta.shape[0], 2), dtype=np.int64)
+    for s in range(table.delta.shape[0]):
+        t = table.kind[s]
+        base = -int(table.delta[s] @ strides)
+        out[s, 0] = base
+        if top_axes is None:  # an edge: its other vertex
+            far = base + int(table.axes[t] @ strides)
+            out[s, 1] = base if far == 0 else far
+        else:
+            missing = int(np.flatnonzero((top_axes == 1) & (table.axes[t] == 0))[0])
+            out[s, 1] = base - int(strides[missing])
+    return out

@@ -1,0 +1,375 @@
+"""Kernels of the Betti matching: union-finds and reductions over the cells of the V-construction.
+
+Every pass visits pixels in a filtration order and, at each pixel ``p``, the cells whose top
+vertex is ``p`` in the order of their slots (:mod:`._matching_cells`). Vertices are keyed by
+their rank; a top cell (square in 2D, cube in 3D) by ``rank(top vertex) * n_slots + slot``;
+an edge row of the 3D reduction likewise. Pairs of equal values (zero persistence) are never
+reported, but their cells still take part in the union-finds and the clearing.
+
+* Dimension 0: union-find over vertices, edges in increasing order, elder rule.
+* Dimension ``ndim - 1``: union-find over top cells and the outside (the eldest), the cells of
+  dimension ``ndim - 1`` in decreasing order (Alexander duality).
+* Image pairs of ``f -> c`` (``c <= f``): the same union-finds, linked by the cells of one
+  filtration and keyed by the other: in dimension 0 the components of ``c`` keyed by ``f``;
+  in dimension ``ndim - 1`` the components of the complement of ``f`` keyed by ``c``.
+* Dimension 1 in 3D: reduction of the boundaries of the squares (columns in the order of one
+  filtration, rows in the order of another), with clearing of the squares that create cavities.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toposeg._numba import inline_kernel, kernel, prefetch
+
+_NONE = -1
+_AHEAD = 8  # pixels ahead whose data is asked for in advance
+
+
+@inline_kernel
+def _root(parent, x):
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+@kernel
+def top_cell_keys(rank, depth, height, width, delta, corners, n_slots, keys, tops):
+    """Key and top vertex of every top cell (indexed by the flat index of its base); cells
+    that do not exist keep key -1."""
+    keys[:] = -1
+    dz = 1 if corners[0, :, 0].max() > 0 else 0
+    for z in range(depth - dz):
+        for y in range(height - 1):
+            for x in range(width - 1):
+                base = (z * height + y) * width + x
+                best = base
+                for c in range(corners.shape[1]):
+                    dz, dy, dx = corners[0, c, 0], corners[0, c, 1], corners[0, c, 2]
+                    v = base + (dz * height + dy) * width + dx
+                    if rank[v] > rank[best]:
+                        best = v
+                bz = best // (height * width) - z
+                by = (best // width) % height - y
+                bx = best % width - x
+                slot = 0
+                for s in range(n_slots):
+                    if delta[s, 0] == bz and delta[s, 1] == by and delta[s, 2] == bx:
+                        slot = s
+                keys[base] = rank[best] * n_slots + slot
+                tops[base] = best
+
+
+@kernel
+def low_pairs(values, rank, order, mask, offsets, pair_of_vertex):
+    """Dimension-0 pairs of one filtration: ``(birth vertex, death pixel)`` rows; fills
+    ``pair_of_vertex`` (-1 where a vertex gives birth to no pair). ``mask`` and ``offsets``
+    come from :func:`._matching_cells.slot_masks` and :func:`._matching_cells.slot_offsets`."""
+    n = order.shape[0]
+    parent = np.arange(n)
+    pairs = np.empty((n, 2), dtype=np.int64)
+    count = 0
+    pair_of_vertex[:] = _NONE
+    for i in range(n):
+        if i + _AHEAD < n:
+            prefetch(mask, order[i + _AHEAD])
+            prefetch(parent, order[i + _AHEAD])
+        p = order[i]
+        bits = mask[p]
+        s = 0
+        while bits:
+            if bits & 1:
+                a = _root(parent, p)
+                b = _root(parent, p + offsets[s, 1])
+                if a != b:
+                    young = a if rank[a] > rank[b] else b
+                    parent[young] = b if young == a else a
+                    if values[young] != values[p]:
+                        pairs[count, 0] = young
+                        pairs[count, 1] = p
+                        pair_of_vertex[young] = count
+                        count += 1
+            bits >>= np.uint64(1)
+            s += 1
+    return pairs[:count].copy()
+
+
+@kernel
+def low_matches(
+    values_c, rank_c, order_c, mask, offsets, rank_f, rank_g, pair_of_rank_f, pair_of_rank_g
+):
+    """Dimension-0 Betti matching: ``(pair of f, pair of g)`` rows, from the edges of ``c`` in
+    its order. One union-find (keyed by ``c``) stands for the three of the image pairs: they
+    share its components, and each root also keeps the ranks in ``f`` and ``g`` of the
+    component's eldest vertex for ``f`` and ``g``."""
+    n = order_c.shape[0]
+    forest = np.empty((n, 3), dtype=np.int64)  # parent, eldest rank in f, in g
+    forest[:, 0] = np.arange(n)
+    forest[:, 1] = rank_f
+    forest[:, 2] = rank_g
+    matches = np.empty((n, 2), dtype=np.int64)
+    count = 0
+    for i in range(n):
+        if i + _AHEAD < n:
+            prefetch(mask, order_c[i + _AHEAD])
+        p = order_c[i]
+        bits = mask[p]
+        s = 0
+        while bits:
+            if bits & 1:
+                a = _root2(forest, p)
+                b = _root2(forest, p + offsets[s, 1])
+                if a != b:
+                    young, old = (a, b) if rank_c[a] > rank_c[b] else (b, a)
+                    forest[young, 0] = old
+                    young_f = max(forest[a, 1], forest[b, 1])
+                    young_g = max(forest[a, 2], forest[b, 2])
+                    forest[old, 1] = min(forest[a, 1], forest[b, 1])
+                    forest[old, 2] = min(forest[a, 2], forest[b, 2])
+                    if values_c[young] != values_c[p]:
+                        pf = pair_of_rank_f[young_f]
+                        pg = pair_of_rank_g[young_g]
+                        if pf >= 0 and pg >= 0:
+                            matches[count, 0] = pf
+                            matches[count, 1] = pg
+                            count += 1
+            bits >>= np.uint64(1)
+            s += 1
+    return matches[:count].copy()
+
+
+@inline_kernel
+def _root2(forest, x):
+    while forest[x, 0] != x:
+        forest[x, 0] = forest[forest[x, 0], 0]
+        x = forest[x, 0]
+    return x
+
+
+@inline_kernel
+def _cofaces(p, s, bits, offsets, n_slots, frame):
+    """The top cells before and after the cell in slot ``s`` of ``p`` (``frame`` outside)."""
+    before = p + offsets[s, 1] if (bits >> np.uint64(n_slots + s)) & 1 else frame
+    after = p + offsets[s, 0] if (bits >> np.uint64(2 * n_slots + s)) & 1 else frame
+    return before, after
+
+
+@kernel
+def top_pairs(
+    values, order, mask, offsets, keys, tops, keys_c, n_types, kind, image_of_cell, merged
+):
+    """Top-dimensional pairs of one filtration ``f`` (``(birth pixel, death pixel)`` rows) and
+    its image pairs into ``c``: ``image_of_cell[s]`` is the pair of ``f`` whose image dies at
+    the top cell ``s`` of ``c`` (-1 if none). ``merged`` marks the cells that join two
+    components of the complement (they create a class: clearing for the 3D reduction). The
+    image union-find shares the components of ``f``'s: each root also keeps the key in ``c``
+    and the index of the component's eldest top cell for ``c``."""
+    n = order.shape[0]
+    n_slots = offsets.shape[0]
+    frame = keys.shape[0] - 1
+    forest = np.empty((frame + 1, 3), dtype=np.int64)  # parent, eldest key in c, its cell
+    forest[:, 0] = np.arange(frame + 1)
+    forest[:, 1] = keys_c
+    forest[:, 2] = np.arange(frame + 1)
+    pairs = np.empty((n, 2), dtype=np.int64)
+    count = 0
+    image_of_cell[:] = _NONE
+    merged[:] = False
+    for i in range(n - 1, -1, -1):
+        if i >= _AHEAD:
+            prefetch(mask, order[i - _AHEAD])
+        p = order[i]
+        bits = mask[p]
+        for s in range(n_slots - 1, -1, -1):
+            if not (bits >> np.uint64(s)) & 1:
+                continue
+            u, w = _cofaces(p, s, bits, offsets, n_slots, frame)
+            a = _root2(forest, u)
+            b = _root2(forest, w)
+            if a == b:
+                continue
+            merged[(p + offsets[s, 0]) * n_types + kind[s]] = True
+            young, old = (a, b) if keys[a] < keys[b] else (b, a)
+            forest[young, 0] = old
+            young_c = forest[a, 2] if forest[a, 1] < forest[b, 1] else forest[b, 2]
+            if forest[a, 1] < forest[b, 1]:
+                forest[old, 1] = forest[b, 1]
+                forest[old, 2] = forest[b, 2]
+            else:
+                forest[old, 1] = forest[a, 1]
+                forest[old, 2] = forest[a, 2]
+            death = tops[young]
+            if values[p] != values[death]:
+                pairs[count, 0] = p
+                pairs[count, 1] = death
+                image_of_cell[young_c] = count
+                count += 1
+    return pairs[:count].copy()
+
+
+@kernel
+def top_matches(
+    values_c, order_c, mask, offsets, keys_c, tops_c, image_f, image_g, n_types, kind, merged
+):
+    """Top-dimensional Betti matching: ``(pair of f, pair of g)`` rows, from the complement of
+    ``c``; ``merged`` as in :func:`top_pairs`."""
+    n = order_c.shape[0]
+    n_slots = offsets.shape[0]
+    frame = keys_c.shape[0] - 1
+    parent = np.arange(frame + 1)
+    matches = np.empty((n, 2), dtype=np.int64)
+    count = 0
+    merged[:] = False
+    for i in range(n - 1, -1, -1):
+        if i >= _AHEAD:
+            prefetch(mask, order_c[i - _AHEAD])
+        p = order_c[i]
+        bits = mask[p]
+        for s in range(n_slots - 1, -1, -1):
+            if not (bits >> np.uint64(s)) & 1:
+                continue
+            u, w = _cofaces(p, s, bits, offsets, n_slots, frame)
+            a = _root(parent, u)
+            b = _root(parent, w)
+            if a == b:
+                continue
+            merged[(p + offsets[s, 0]) * n_types + kind[s]] = True
+            young = a if keys_c[a] < keys_c[b] else b
+            parent[young] = b if young == a else a
+            if values_c[p] != values_c[tops_c[young]]:
+                pf = image_f[young]
+                pg = image_g[young]
+                if pf >= 0 and pg >= 0:
+                    matches[count, 0] = pf
+                    matches[count, 1] = pg
+                    count += 1
+    return matches[:count].copy()
+
+
+@inline_kernel
+def _edge_key(u, w, rank, edge_slot, axis_type, n_edge_slots):
+    """Row key of the edge ``u -> w = u + e_axis`` in the order of ``rank``."""
+    if rank[w] > rank[u]:
+        return rank[w] * n_edge_slots + edge_slot[axis_type, 1]
+    return rank[u] * n_edge_slots + edge_slot[axis_type, 0]
+
+
+@kernel
+def reduce_squares(order_col, mask, offsets, cleared, rank_row, height, width,
+                   kind, axes, edge_slot, n_edge_slots, pivot_of_square):
+    """Reduce the boundaries of the squares of a 3D grid: columns in the order ``order_col``
+    (squares marked in ``cleared`` skipped; ``mask`` and ``offsets`` as in :func:`low_pairs`),
+    rows (edges) in the order of ``rank_row``. Returns ``(square cell id, pivot row key, top
+    pixel of the square)`` rows and fills ``pivot_of_square`` (-1 where a square has no pivot)."""
+    n = order_col.shape[0]
+    n_keys = n * n_edge_slots
+    column_of_pivot = np.full(n_keys, -1, dtype=np.int64)
+    start = np.zeros(64, dtype=np.int64)
+    pool = np.empty(1024, dtype=np.int64)
+    used = 0
+    n_columns = 0
+    work = np.empty(64, dtype=np.int64)
+    spare = np.empty(64, dtype=np.int64)
+    out = np.empty((1024, 3), dtype=np.int64)
+    count = 0
+    pivot_of_square[:] = _NONE
+    strides = np.array([height * width, width, 1], dtype=np.int64)
+    for i in range(n):
+        if i + _AHEAD < n:
+            prefetch(mask, order_col[i + _AHEAD])
+        p = order_col[i]
+        bits = mask[p]
+        for s in range(offsets.shape[0]):
+            if not (bits >> np.uint64(s)) & 1:
+                continue
+            base = p + offsets[s, 0]
+            t = kind[s]
+            cell = base * 3 + t
+            if cleared[cell]:
+                continue
+            # the four edges of the square spanning axes i < j
+            ai = -1
+            aj = -1
+            for a in range(3):
+                if axes[t, a] == 1:
+                    if ai < 0:
+                        ai = a
+                    else:
+                        aj = a
+            length = 0
+            for e in range(4):
+                axis = ai if e < 2 else aj
+                other = aj if e < 2 else ai
+                u = base + (strides[other] if e % 2 == 1 else 0)
+                w = u + strides[axis]
+                work[length] = _edge_key(u, w, rank_row, edge_slot, axis, n_edge_slots)
+                length += 1
+            for a in range(1, 4):  # descending order, in place
+                key = work[a]
+                b = a - 1
+                while b >= 0 and work[b] < key:
+                    work[b + 1] = work[b]
+                    b -= 1
+                work[b + 1] = key
+            while length > 0:
+                column = column_of_pivot[work[0]]
+                if column < 0:
+                    break
+                lo = start[column]
+                hi = start[column + 1]
+                needed = length + hi - lo
+                if spare.shape[0] < needed:
+                    spare = np.empty(2 * needed, dtype=np.int64)
+                # symmetric difference of two descending lists
+                a = 0
+                b = lo
+                k = 0
+                while a < length and b < hi:
+                    if work[a] > pool[b]:
+                        spare[k] = work[a]
+                        a += 1
+                        k += 1
+                    elif work[a] < pool[b]:
+                        spare[k] = pool[b]
+                        b += 1
+                        k += 1
+                    else:
+                        a += 1
+                        b += 1
+                while a < length:
+                    spare[k] = work[a]
+                    a += 1
+                    k += 1
+                while b < hi:
+                    spare[k] = pool[b]
+                    b += 1
+                    k += 1
+                work, spare = spare, work
+                length = k
+            if length == 0:
+                continue
+            if n_columns + 2 > start.shape[0]:
+                bigger = np.empty(2 * start.shape[0], dtype=np.int64)
+                bigger[: n_columns + 1] = start[: n_columns + 1]
+                start = bigger
+            if used + length > pool.shape[0]:
+                bigger = np.empty(2 * (used + length), dtype=np.int64)
+                bigger[:used] = pool[:used]
+                pool = bigger
+            start[n_columns] = used
+            pool[used : used + length] = work[:length]
+            used += length
+            start[n_columns + 1] = used
+            column_of_pivot[work[0]] = n_columns
+            n_columns += 1
+            if count == out.shape[0]:
+                bigger2 = np.empty((2 * count, 3), dtype=np.int64)
+                bigger2[:count] = out[:count]
+                out = bigger2
+            out[count, 0] = cell
+            out[count, 1] = work[0]
+            out[count, 2] = p
+            pivot_of_square[cell] = work[0]
+            count += 1
+    return out[:count].copy()
