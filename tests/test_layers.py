@@ -129,9 +129,9 @@ def test_the_shared_cubical_kernels_serve_persistence_and_morse_only():
 def test_the_layer_test_sees_a_wrong_import(tmp_path):
     """The checks above can fail: a module importing upward and privately is caught."""
     bad = tmp_path / "bad.py"
-    bad.write_text("from toposeg.train._atomic import atomic_file\nimport toposeg.losses\n")
+    bad.write_text("from toposeg._atomic import atomic_file\nimport toposeg.losses\n")
     names = _imports("toposeg.morse.bad", bad)
-    assert "toposeg.train._atomic.atomic_file" in names and "toposeg.losses" in names
+    assert "toposeg._atomic.atomic_file" in names and "toposeg.losses" in names
 
 
 @pytest.mark.parametrize("package", TORCH_FREE)

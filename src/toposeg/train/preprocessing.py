@@ -16,7 +16,7 @@ import numpy as np
 
 from toposeg.data import SampleSet, cache_dir
 from toposeg.preprocess import PreprocessOptions, topological_preprocess
-from toposeg.train._atomic import atomic_file
+from toposeg._atomic import atomic_file
 
 __all__ = ["preprocess_channels", "preprocess_image", "preprocess_samples"]
 
