@@ -15,7 +15,14 @@ from toposeg.losses._module import LossModule
 from toposeg.losses._random import Generator, as_rng
 from toposeg.losses.activation import activate
 from toposeg.persistence.betti_matching import Filtration
-from toposeg.structures import PatchMode, betti_matching_terms, check_dims, check_patch_size, patch_layout
+from toposeg.structures import (
+    PatchMode,
+    betti_matching_terms,
+    check_dims,
+    check_patch_mode,
+    check_patch_size,
+    patch_layout,
+)
 
 __all__ = ["BettiMatchingLoss", "betti_matching_loss"]
 
@@ -149,8 +156,7 @@ def _check_options(
         raise TypeError(f"relative must be True or False, got {relative!r}")
     if filtration not in ("superlevel", "sublevel"):
         raise ValueError(f"filtration must be 'superlevel' or 'sublevel', got {filtration!r}")
-    if patch not in ("whole", "tiles", "random"):
-        raise ValueError(f"patch must be 'whole', 'tiles' or 'random', got {patch!r}")
+    check_patch_mode(patch)
     check_workers(workers)
 
 

@@ -23,6 +23,7 @@ from toposeg.persistence.matching import MatchingMethod
 from toposeg.structures import (
     PatchMode,
     check_dims,
+    check_patch_mode,
     check_patch_size,
     matched_terms,
     patch_layout,
@@ -187,8 +188,7 @@ def _check_options(
         raise TypeError(f"frame must be True or False, got {frame!r}")
     if matching not in get_args(MatchingMethod):
         raise ValueError(f"matching must be one of {', '.join(get_args(MatchingMethod))}, got {matching!r}")
-    if patch not in get_args(PatchMode):
-        raise ValueError(f"patch must be 'whole', 'tiles' or 'random', got {patch!r}")
+    check_patch_mode(patch)
     check_workers(workers)
 
 

@@ -28,6 +28,7 @@ from toposeg.structures.morse_masks import (
 from toposeg.structures.patches import (
     PatchLayout,
     PatchMode,
+    check_patch_mode,
     check_patch_size,
     extract_patches,
     patch_layout,
@@ -46,6 +47,7 @@ __all__ = [
     "betti_matching_terms",
     "check_dims",
     "check_morse_options",
+    "check_patch_mode",
     "check_patch_size",
     "component_terms",
     "extract_patches",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -71,6 +71,12 @@ def check_patch_size(patch_size: object, spatial: tuple[int, ...], default: int)
     return tuple(min(int(s), n) for s, n in zip(sizes, spatial))
 
 
+def check_patch_mode(patch: object) -> None:
+    """Raise ``ValueError`` unless ``patch`` is one of :data:`PatchMode`."""
+    if patch not in get_args(PatchMode):
+        raise ValueError(f"patch must be 'whole', 'tiles' or 'random', got {patch!r}")
+
+
 def patch_layout(
     image_shape: tuple[int, ...],
     n_images: int,
@@ -94,6 +100,7 @@ def patch_layout(
     >>> layout.corners.tolist()
     [[0, 0], [4, 0], [6, 0]]
     """
+    check_patch_mode(mode)
     if mode == "whole":
         corners = np.zeros((n_images, len(image_shape)), dtype=np.int64)
         owner = np.arange(n_images, dtype=np.int64)
@@ -104,8 +111,6 @@ def patch_layout(
         corners = np.tile(grid, (n_images, 1))
         owner = np.repeat(np.arange(n_images, dtype=np.int64), len(grid))
         return PatchLayout(tuple(image_shape), size, owner, corners.astype(np.int64))
-    if mode != "random":
-        raise ValueError(f"patch must be 'whole', 'tiles' or 'random', got {mode!r}")
     if count is None:
         count = len(grid)
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
