@@ -13,7 +13,8 @@ from toposeg.train import TrainConfig, load_config
 CHANGED = TrainConfig(
     dataset="vessels", train_count=6, val_count=3, sample_shape=(96, 80), data_seed=4, patch_size=(48, 32),
     foreground_bias=0.25, augment="flip", normalise="percentile", depth=2, width=8, norm="group", dropout=0.1,
-    loss="dice+0.1*topo", loss_options={"topo": {"patch_size": 33, "dims": [0, 1]}}, epochs=7, pretrain_epochs=3,
+    loss="dice+0.1*topo", loss_options={"topo": {"patch_size": 33, "dims": [0, 1]}}, loss_balance="gradient",
+    epochs=7, pretrain_epochs=3,
     steps_per_epoch=11, batch_size=6, optimizer="sgd", lr=0.05, weight_decay=1e-4, scheduler="constant",
     val_metrics=("dice", "betti_error"), metric_options={"patch_size": 32}, best_metric="betti_error_1",
     best_mode="min", threshold=0.4, seed=9, threads=1, checkpoint_every=5, init_from="runs/a/last.pt", channels=3,

@@ -93,3 +93,30 @@ def test_cv_bad_data_fails_before_anything_is_written(tmp_path, capsys):
                  "--folds", "2", "--quiet"]) == 2
     assert "masks/b.png: shape (32, 30) differs" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_cv_fine_tunes_each_fold_from_the_same_fold_of_a_cv_run(runs, tmp_path, capsys):
+    from toposeg.train import load_checkpoint
+
+    out = tmp_path / "tuned"
+    assert main(["cv", "--out", str(out), *TINY_CV, "--seeds", "0", "--init-from", str(runs / "ce")]) == 0
+    for fold in (0, 1):
+        config = json.loads((out / "seed0" / f"fold{fold}" / "config.json").read_text())
+        assert config["init_from"] == str(runs / "ce" / "seed0" / f"fold{fold}" / "last.pt")
+    # the fine-tuned fold 1 started from the pretrained fold 1, not fold 0: with lr ~0 it stays there
+    tiny = out.parent / "still"
+    assert main(["cv", "--out", str(tiny), *TINY_CV, "--seeds", "0", "--lr", "1e-12",
+                 "--init-from", str(runs / "ce")]) == 0
+    for fold in (0, 1):
+        start = load_checkpoint(runs / "ce" / "seed0" / f"fold{fold}" / "last.pt")["model"]
+        end = load_checkpoint(tiny / "seed0" / f"fold{fold}" / "last.pt")["model"]
+        weights = [k for k in start if k.endswith("weight")]
+        assert all(np.allclose(start[k], end[k], atol=1e-6) for k in weights)
+    # another fold assignment, or a seed the run lacks: refused before anything is written
+    capsys.readouterr()
+    assert main(["cv", "--out", str(tmp_path / "x"), *TINY_CV, "--seeds", "0", "--fold-seed", "3",
+                 "--init-from", str(runs / "ce")]) == 2
+    assert "held out other images" in capsys.readouterr().err
+    assert main(["cv", "--out", str(tmp_path / "y"), *TINY_CV, "--seeds", "5", "--init-from", str(runs / "ce")]) == 2
+    assert "did not train seed 5" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()

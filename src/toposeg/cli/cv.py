@@ -1,7 +1,7 @@
 """``toposeg cv``: the papers' protocol, k-fold cross-validation (or fixed splits) over seeds.
 
 Takes every option of ``toposeg train`` (data set, loss, schedule, ...) and trains one network
-per (seed, fold), predicts the held-out images whole with sliding windows and writes per-image,
+per (seed, fold), predicts the held-out images whole and writes per-image,
 per-fold and summary scores. Running the same command again continues a killed protocol.
 """
 
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           help="weights scored on the held-out images (default last)")
     protocol.add_argument("--window", default=None,
                           help="sliding-window size of the held-out predictions, e.g. 256 or 256,256 "
-                               "(default: twice the training patch)")
+                               "(default: the whole image up to 2048x2048, else four training patches)")
     protocol.add_argument("--metrics", default="default", help="comma-separated metric names (default: 'default')")
 
 

@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="image files or folders of them (PNG, JPEG, GIF, TIFF, NPY)")
     parser.add_argument("--out", type=Path, required=True, help="output folder (created)")
     parser.add_argument("--window", default=None,
-                        help="sliding-window size, e.g. 128 or 128,128 (default: the training patch size)")
+                        help="sliding-window size, e.g. 128 or 128,128 (default: the whole image up to 2048x2048, "
+                             "else four training patches)")
     parser.add_argument("--overlap", type=float, default=0.5, help="fraction shared by neighbouring windows")
     parser.add_argument("--blend", choices=("gaussian", "constant"), default="gaussian",
                         help="weights of overlapping windows")
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from toposeg.data import normalise_image, read_image
-    from toposeg.train import load_checkpoint, model_from_checkpoint, predict_likelihood
+    from toposeg.train import default_window, load_checkpoint, model_from_checkpoint, predict_likelihood
     from toposeg.train.preprocessing import preprocess_channels
 
     if args.threads is not None:
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     model, config = model_from_checkpoint(load_checkpoint(args.checkpoint))
     ndim = len(config.patch_size)
     if args.window is None:
-        window = config.patch_size
+        window = None  # per image: default_window
     else:
         window = tuple(int(v) for v in args.window.split(","))
         window = window[0] if len(window) == 1 else window
@@ -115,8 +116,10 @@ def run(args: argparse.Namespace) -> int:
         image = images.pop(path)
         if config.preprocess is not None:  # as the network's training inputs were
             image = preprocess_channels(image, ndim, config.preprocess)
+        image_window = window if window is not None else default_window(
+            image.shape[-ndim:], config.patch_size, model.required_multiple())
         likelihood = predict_likelihood(model, normalise_image(image, config.normalise),
-                                        window=window, overlap=args.overlap, blend=args.blend)
+                                        window=image_window, overlap=args.overlap, blend=args.blend)
         mask = ((likelihood >= threshold) * 255).astype(np.uint8)
         _write(args.out / f"{path.stem}_likelihood.{args.format}", likelihood)
         _write(args.out / f"{path.stem}_mask.{'png' if ndim == 2 else args.format}", mask)

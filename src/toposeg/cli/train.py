@@ -41,6 +41,8 @@ _HELP = {
     "dropout": "UNet dropout probability",
     "loss": "weighted sum of terms: {losses}; e.g. 'ce+0.1*topo'",
     "loss_options": "option of a loss term, TERM.KEY=VALUE (repeat), e.g. dmt.eps=0.2",
+    "loss_balance": "how topological weights are read: as factors (none), or as the ratio of the term's "
+                    "gradient norm to the pixel terms' (gradient; the same weight suits every data set)",
     "epochs": "total epochs",
     "pretrain_epochs": "first epochs with the pixel terms only",
     "steps_per_epoch": "optimiser steps per epoch",
@@ -57,7 +59,8 @@ _HELP = {
     "seed": "seed of the weights, patches and random loss choices",
     "threads": "torch threads per process",
     "checkpoint_every": "also write last.pt every N steps (0: each epoch)",
-    "init_from": "checkpoint whose weights start the run (fine-tuning)",
+    "init_from": "checkpoint whose weights start the run (fine-tuning); for cv also a cv output folder "
+                 "with the same folds: each seed and fold starts from its own network",
     "preprocess": "topological preprocessing of every input (seed 004), e.g. 'objects=bright,smoothing=3' or 'default'",
 }
 

@@ -26,7 +26,7 @@ from toposeg.train.objective import (
     Objective,
     parse_loss,
 )
-from toposeg.train.sliding_window import predict_likelihood, window_starts
+from toposeg.train.sliding_window import WHOLE_IMAGE_LIMIT, default_window, predict_likelihood, window_starts
 from toposeg.train.trainer import TrainResult, train
 
 __all__ = [
@@ -38,8 +38,10 @@ __all__ = [
     "Objective",
     "TrainConfig",
     "TrainResult",
+    "WHOLE_IMAGE_LIMIT",
     "build_model",
     "cross_validate",
+    "default_window",
     "evaluate_checkpoint",
     "fold_assignment",
     "load_checkpoint",

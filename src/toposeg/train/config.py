@@ -29,6 +29,7 @@ BestMode = Literal["auto", "min", "max"]
 Norm = Literal["batch", "instance", "group", "none"]
 Augmentation = Literal["none", "flip", "flip_rotate"]
 Normalisation = Literal["none", "minmax", "percentile", "zscore"]
+LossBalance = Literal["none", "gradient"]
 
 # metric columns where a smaller value is better (best_mode="auto")
 _LOWER_IS_BETTER = ("betti_error", "voi", "warping_error", "loss")
@@ -40,6 +41,7 @@ _CHOICES = {
     "norm": ("batch", "instance", "group", "none"),
     "augment": ("none", "flip", "flip_rotate"),
     "normalise": ("none", "minmax", "percentile", "zscore"),
+    "loss_balance": ("none", "gradient"),
 }
 
 
@@ -85,6 +87,10 @@ class TrainConfig:
         ``"ce+3*dmt"`` (see :func:`toposeg.train.parse_loss`).
     loss_options : mapping of str to mapping
         Options of each term, by term name, e.g. ``{"dmt": {"eps": 0.2}}``.
+    loss_balance : {"none", "gradient"}
+        How topological weights are read (:class:`toposeg.train.Objective`): ``"none"``, as
+        factors; ``"gradient"``, as the norm of the term's gradient on the logits relative to
+        the pixel terms' at each step (the same weight then suits every data set).
     epochs : int
         Total number of epochs.
     pretrain_epochs : int
@@ -145,6 +151,7 @@ class TrainConfig:
     dropout: float = 0.0
     loss: str = "ce"
     loss_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    loss_balance: LossBalance = "none"
     epochs: int = 10
     pretrain_epochs: int = 0
     steps_per_epoch: int = 50

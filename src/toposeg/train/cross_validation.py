@@ -1,8 +1,8 @@
 """The evaluation protocols of the papers: k-fold cross-validation and fixed splits, over seeds.
 
 ``cross_validate(CVConfig(base=TrainConfig(...), folds=3, seeds=(0, 1, 2)), out)`` trains one
-network per (seed, fold) on the other folds, predicts the held-out images whole with sliding
-windows, and scores each image with the data set's conventions (its connectivity, regions,
+network per (seed, fold) on the other folds, predicts the held-out images whole (in one pass up
+to 2048x2048, by sliding windows beyond), and scores each image with the data set's conventions (its connectivity, regions,
 field of view). ``folds=0`` uses the data set's fixed train/val/test splits instead (TopoMortar's
 protocol). Output folder::
 
@@ -11,6 +11,10 @@ protocol). Output folder::
     out/seed<S>/fold<F>/scores.csv   its held-out images' scores (written last: the fold is done)
     out/seed<S>/fold<F>/predictions/<image>.npy   their likelihoods (float16)
     out/per_image.csv, out/per_fold.csv, out/summary.csv
+
+With ``base.init_from`` a ``toposeg cv`` folder of the same folds, each (seed, fold) starts from
+that run's network of the same seed and fold (pretrain once, fine-tune each loss from it; never
+from a network that saw the held-out images).
 
 A killed protocol is continued by running it again: finished folds are kept, an interrupted
 training run is resumed from its ``last.pt``.
@@ -38,6 +42,7 @@ from toposeg.train.config import TrainConfig, load_config
 from toposeg.train.conventions import convention_metric_options
 from toposeg.train.evaluation import load_split, predict_samples, score_samples
 from toposeg.train.preprocessing import preprocess_samples
+from toposeg.train.sliding_window import default_window
 
 __all__ = ["CVConfig", "CVResult", "cross_validate", "fold_assignment"]
 
@@ -94,8 +99,8 @@ class CVConfig:
     checkpoint : {"last", "best"}
         The weights scored on the held-out images (``last``: no choice made on validation).
     window : tuple of int, optional
-        Sliding-window size of the held-out predictions (default: twice the training patch,
-        at most the image).
+        Sliding-window size of the held-out predictions (default:
+        :func:`toposeg.train.default_window`, the whole image up to 2048x2048).
     metrics : tuple of str
         Metric names (``"default"``: accuracy, Dice, Jaccard, precision/recall, Betti errors on
         patches and of the whole image, ARI, VOI, clDice, CCQ, warping error).
@@ -228,6 +233,7 @@ def cross_validate(config: CVConfig, out: str | Path, *, progress: bool = False,
               "connectivity": config.options().get("connectivity", 1)}
     if config.base.dataset in BENCHMARKS:
         record["evaluation"] = BENCHMARKS[config.base.dataset].evaluation
+    _check_init_runs(config, record["folds"])
     if (out / "cv.json").is_file():
         saved = json.loads((out / "cv.json").read_text(encoding="utf-8"))
         if saved["config"] != record["config"] or saved["folds"] != record["folds"]:
@@ -239,16 +245,43 @@ def cross_validate(config: CVConfig, out: str | Path, *, progress: bool = False,
         for fold, (train_samples, val_samples, test_samples) in enumerate(plan):
             folder = out / f"seed{seed}" / f"fold{fold}"
             if not (folder / SCORES).is_file():
-                _run_fold(config, folder, seed, train_samples, val_samples, test_samples, progress=progress,
+                _run_fold(config, folder, seed, fold, train_samples, val_samples, test_samples, progress=progress,
                           epoch_lines=epoch_lines, device=device, train=train)
             rows += [{"seed": seed, "fold": fold, **row} for row in _read_scores(folder / SCORES)]
     _write_tables(out, rows)
     return CVResult(out, tuple(rows), tuple(tuple(f) for f in record["folds"]), record["options"])
 
 
-def _run_fold(config: CVConfig, folder: Path, seed: int, train_samples, val_samples, test_samples, *,
+def _init_checkpoint(config: CVConfig, seed: int, fold: int) -> str | None:
+    """The checkpoint that starts fold ``fold`` of seed ``seed``: ``base.init_from`` itself, or,
+    when it is a ``toposeg cv`` folder, its network of the same seed and fold."""
+    init = config.base.init_from
+    if init is None or not (Path(init) / "cv.json").is_file():
+        return init
+    return str(Path(init) / f"seed{seed}" / f"fold{fold}" / "last.pt")
+
+
+def _check_init_runs(config: CVConfig, folds: list[list[str]]) -> None:
+    """Raise unless a ``toposeg cv`` folder given as ``init_from`` held out the same images in
+    every fold (its networks never saw this protocol's test images) and has every network."""
+    init = config.base.init_from
+    if init is None or not (Path(init) / "cv.json").is_file():
+        return
+    saved = json.loads((Path(init) / "cv.json").read_text(encoding="utf-8"))
+    if saved.get("folds") != folds:
+        raise ValueError(f"init_from {init}: that cross-validation held out other images than this one "
+                         "(fold by fold): its networks would have seen this protocol's test images")
+    for seed in config.seeds:
+        for fold in range(len(folds)):
+            path = Path(_init_checkpoint(config, seed, fold))
+            if not path.is_file():
+                raise ValueError(f"init_from {init}: {path} is missing (that run did not train seed {seed}, "
+                                 f"fold {fold})")
+
+
+def _run_fold(config: CVConfig, folder: Path, seed: int, fold: int, train_samples, val_samples, test_samples, *,
               progress: bool, epoch_lines: bool, device: str | None, train) -> None:
-    run_config = config.base.replace(seed=seed)
+    run_config = config.base.replace(seed=seed, init_from=_init_checkpoint(config, seed, fold))
     resume = (folder / "last.pt").is_file()
     if epoch_lines:
         print(f"== {folder.parent.name} {folder.name}: {len(train_samples)} training, {len(val_samples)} "
@@ -260,13 +293,11 @@ def _run_fold(config: CVConfig, folder: Path, seed: int, train_samples, val_samp
     model, trained = model_from_checkpoint(load_checkpoint(folder / f"{config.checkpoint}.pt"))
     if device is not None:
         model = model.to(device)
-    window = config.window
-    if window is None:  # twice the training patch, at most the image (rounded to the network's multiple)
-        multiple = model.required_multiple()
-        smallest = [min(s.shape[a] for s in test_samples) for a in range(len(trained.patch_size))]
-        window = tuple(max(multiple, min(2 * p, -(-n // multiple) * multiple)) for p, n in
-                       zip(trained.patch_size, smallest, strict=True))
-    likelihoods = predict_samples(model, test_samples, normalise=trained.normalise, window=window)
+    if config.window is not None:
+        likelihoods = predict_samples(model, test_samples, normalise=trained.normalise, window=config.window)
+    else:
+        likelihoods = [predict_samples(model, [sample], normalise=trained.normalise, window=default_window(
+            sample.mask.shape, trained.patch_size, model.required_multiple()))[0] for sample in test_samples]
     scores = score_samples(likelihoods, test_samples, threshold=trained.threshold, metrics=config.metrics,
                            options=config.options())
     (folder / "predictions").mkdir(exist_ok=True)

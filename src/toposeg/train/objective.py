@@ -12,13 +12,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import torch
 
 from toposeg.losses.registry import LOSSES, LossEntry, TermFunction
 
-__all__ = ["LOSS_TERMS", "LossSpec", "LossTerm", "Objective", "parse_loss"]
+__all__ = ["BALANCES", "LOSS_TERMS", "LossSpec", "LossTerm", "Objective", "parse_loss"]
+
+#: How the weights of the topological terms are read: ``"none"``, as plain factors;
+#: ``"gradient"``, as the norm of each term's gradient on the logits relative to the pixel terms'.
+BALANCES = ("none", "gradient")
+Balance = Literal["none", "gradient"]
 
 #: The loss registry, :data:`toposeg.losses.LOSSES` (the same dict).
 LOSS_TERMS: dict[str, LossEntry] = LOSSES
@@ -99,16 +104,55 @@ class Objective:
     spec : LossSpec
     options : mapping of str to mapping
         Options of each term, by name (terms not in ``spec`` are ignored).
+    balance : {"none", "gradient"}
+        ``"none"``: the loss is ``sum(weight * term)``. ``"gradient"``: each topological term's
+        weight is a ratio of gradient norms. At each training step the term is multiplied by
+        ``weight * N_pixel / N_term`` (a constant for autograd), where ``N`` are running means
+        (momentum 0.9, about the last ten steps; the first step's norms at the start) of the
+        norms of the gradients on the logits of the pixel terms and of the term. The term's
+        gradient is then on average ``weight`` times the pixel terms' whatever its own scale,
+        the network's confidence or the data set, and it still shrinks on a batch whose
+        topology is nearly right (a per-step ratio would blow a vanishing gradient up). The
+        factor of each term is reported as ``<name>_factor``. Outside training (no gradient)
+        the terms are weighted as with ``"none"``; the running means are not checkpointed (a
+        resumed run starts them again).
 
     Notes
     -----
     Every term is a mean over samples, so the mean of the losses of equal shards of a batch
-    (what data-parallel training averages) is the loss of the whole batch.
+    (what data-parallel training averages) is the loss of the whole batch. With gradient
+    balance each process computes its own factors from its shard.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from toposeg.train import Objective, parse_loss
+    >>> logits = torch.zeros(1, 1, 8, 8, requires_grad=True)
+    >>> target = torch.zeros(1, 1, 8, 8)
+    >>> target[0, 0, 2:6, 2:6] = 1
+    >>> objective = Objective(parse_loss("ce+0.5*cldice"), balance="gradient")
+    >>> total, parts = objective(logits, target)
+    >>> sorted(parts)
+    ['ce', 'cldice', 'cldice_factor']
+    >>> Objective(parse_loss("cldice"), balance="gradient")
+    Traceback (most recent call last):
+    ...
+    ValueError: balance='gradient' needs a pixel term (ce, dice) to balance against; 'cldice' has none
     """
 
-    def __init__(self, spec: LossSpec, options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    def __init__(self, spec: LossSpec, options: Mapping[str, Mapping[str, Any]] | None = None,
+                 *, balance: Balance = "none") -> None:
         options = dict(options or {})
+        if balance not in BALANCES:
+            raise ValueError(f"balance must be one of {', '.join(BALANCES)}, got {balance!r}")
+        if balance == "gradient":
+            if spec.pixel_part() is None:
+                raise ValueError(f"balance='gradient' needs a pixel term (ce, dice) to balance against; "
+                                 f"{str(spec)!r} has none")
         self.spec = spec
+        self.balance = balance
+        self.momentum = 0.9
+        self._norms: dict[str, float] = {}  # running gradient norms of the balance ("" = the pixel terms)
         self._terms: list[tuple[float, str, LossEntry, TermFunction]] = [
             (weight, name, LOSS_TERMS[name], LOSS_TERMS[name].build(dict(options.get(name, {}))))
             for weight, name in spec.terms
@@ -136,7 +180,7 @@ class Objective:
             target = target * region
             logits = torch.where(region > 0.5, logits, torch.full_like(logits, -30.0))
         prob = torch.sigmoid(logits)
-        total = logits.new_zeros(())
+        values = []
         parts = {}
         for weight, name, term, function in self._terms:
             if term.draws_random and generators is not None:
@@ -147,5 +191,35 @@ class Objective:
             else:
                 value = function(logits, prob, target, None)
             parts[name] = float(value.detach())
+            values.append((weight, name, term, value))
+        if self.balance == "gradient" and torch.is_grad_enabled() and logits.requires_grad:
+            return self._balanced(logits, values, parts)
+        total = logits.new_zeros(())
+        for weight, _, _, value in values:
             total = total + weight * value
+        return total, parts
+
+    def _balanced(self, logits: torch.Tensor, values: list, parts: dict[str, float]
+                  ) -> tuple[torch.Tensor, dict[str, float]]:
+        """The total with each topological weight read as a gradient-norm ratio (``balance``)."""
+        def running(key: str, norm: torch.Tensor) -> float:
+            previous = self._norms.get(key)
+            value = float(norm) if previous is None else self.momentum * previous + (1 - self.momentum) * float(norm)
+            self._norms[key] = value
+            return value
+
+        pixel = logits.new_zeros(())
+        for weight, _, term, value in values:
+            if term.kind == "pixel":
+                pixel = pixel + weight * value
+        pixel_norm = running("", torch.linalg.vector_norm(torch.autograd.grad(pixel, logits, retain_graph=True)[0]))
+        total = pixel
+        for weight, name, term, value in values:
+            if term.kind == "pixel":
+                continue
+            gradient = torch.autograd.grad(value, logits, retain_graph=True, allow_unused=True)[0]
+            norm = running(name, torch.linalg.vector_norm(gradient) if gradient is not None else logits.new_zeros(()))
+            factor = weight * pixel_norm / norm if norm > 0 else 0.0
+            parts[f"{name}_factor"] = factor
+            total = total + factor * value
         return total, parts

@@ -9,9 +9,34 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["predict_likelihood", "window_starts"]
+__all__ = ["WHOLE_IMAGE_LIMIT", "default_window", "predict_likelihood", "window_starts"]
 
 Blend = Literal["gaussian", "constant"]
+
+#: Images and volumes of at most this many pixels (2048x2048, 160^3) are predicted in one pass.
+WHOLE_IMAGE_LIMIT = 2 ** 22
+
+
+def default_window(shape: Sequence[int], patch_size: Sequence[int], multiple: int = 1) -> tuple[int, ...] | None:
+    """The window in which a network trained on ``patch_size`` crops predicts an image of ``shape``.
+
+    The whole image (``None``) when it has at most :data:`WHOLE_IMAGE_LIMIT` pixels: every pixel
+    then sees its full context, as in training, and no window borders or blending enter the
+    likelihood, so the numbers do not depend on the route. Larger inputs: windows of four
+    training patches per axis (at most the image), rounded up to the network's ``multiple``.
+
+    Examples
+    --------
+    >>> from toposeg.train import default_window
+    >>> default_window((512, 512), (128, 128), 16) is None
+    True
+    >>> default_window((4096, 4096), (128, 128), 16)
+    (512, 512)
+    """
+    if int(np.prod(shape)) <= WHOLE_IMAGE_LIMIT:
+        return None
+    return tuple(max(multiple, -(-min(4 * p, n) // multiple) * multiple)
+                 for p, n in zip(patch_size, shape, strict=True))
 
 
 def window_starts(size: int, window: int, step: int) -> list[int]:

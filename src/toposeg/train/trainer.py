@@ -229,7 +229,7 @@ class _Run:
             except (KeyError, RuntimeError) as error:
                 raise ValueError(f"init_from {config.init_from}: its network does not match this config "
                                  f"(depth, width, norm): {str(error).splitlines()[0]}") from error
-        self.full = Objective(spec, config.loss_options)
+        self.full = Objective(spec, config.loss_options, balance=config.loss_balance)
         self.pretrain = Objective(pixel, config.loss_options) if pixel is not None and spec.topological else self.full
         self.optimizer = (
             torch.optim.Adam(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
