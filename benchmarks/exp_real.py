@@ -10,8 +10,9 @@ type (the script prints each one before running it):
    others with ``pixel + weight * term`` (``--loss-balance gradient`` by default: the weight is
    the ratio of the term's gradient norm to the pixel loss's, the same for every data set).
 3. ``toposeg compare``: one table, mean ± std over (seed, fold, image), paired permutation
-   tests against ``plain``, written to ``<out>/comparison.md``; the mean fine-tuning seconds
-   per epoch of each run are added to ``<out>/epoch_seconds.json``.
+   tests against ``plain``, written to ``<out>/comparison/comparison.md``; ``<out>/summary.json``
+   holds the median fine-tuning seconds per epoch of each run, and of each topological term its
+   median value and balance factor (the fixed weight the gradient balance amounted to).
 
 Held-out images are predicted whole (one pass) and scored with the data set's conventions.
 Finished runs are kept (running the command again continues a killed experiment).
@@ -69,12 +70,12 @@ def run(command: list[str], log: Path) -> None:
         file.write(f"toposeg {shlex.join(command)}  # {time.perf_counter() - start:.0f} s\n")
 
 
-def epoch_seconds(folder: Path) -> float:
-    """Median training seconds per epoch over the (seed, fold) runs of a cv folder."""
+def median_column(folder: Path, column: str) -> float:
+    """Median of a ``metrics.csv`` column over the epochs of every (seed, fold) run of a cv folder."""
     values = []
     for metrics in sorted(folder.glob("seed*/fold*/metrics.csv")):
         with open(metrics, encoding="utf-8", newline="") as file:
-            values += [float(r["epoch_seconds"]) for r in csv.DictReader(file)]
+            values += [float(r[column]) for r in csv.DictReader(file) if r.get(column)]
     return statistics.median(values) if values else float("nan")
 
 
@@ -124,8 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         if not finished(folder, runs):
             balance = [] if method == "plain" else ["--loss-balance", args.balance]
             run(["cv", "--out", str(folder), *common, "--loss", labels[method], *balance, *tune], log)
-    seconds = {method: epoch_seconds(args.out / method) for method in ["plain", *methods]}
-    (args.out / "epoch_seconds.json").write_text(json.dumps(seconds, indent=2) + "\n", encoding="utf-8")
+    seconds = {method: median_column(args.out / method, "epoch_seconds") for method in ["plain", *methods]}
+    factors = {method: median_column(args.out / method, f"train_loss_{method}_factor") for method in methods}
+    terms = {method: median_column(args.out / method, f"train_loss_{method}") for method in methods}
+    summary = {"epoch_seconds": seconds, "balance_factor": factors, "term_value": terms,
+               "pixel_value": {m: median_column(args.out / m, f"train_loss_{pixel.split('+')[0]}")
+                               for m in ["plain", *methods]}}
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     run(["compare", *(f"{m}={args.out / m}" for m in ["plain", *methods]), f"pretrained={pretrain}",
          "--out", str(args.out / "comparison"), "--figures", "3"], log)
     print("fine-tuning seconds per epoch: " + ", ".join(f"{m} {s:.1f}" for m, s in seconds.items()))

@@ -12,7 +12,7 @@ from toposeg.train.checkpoint import (
     save_checkpoint,
 )
 from toposeg.train.config import TrainConfig, load_config
-from toposeg.train.cross_validation import CVConfig, CVResult, cross_validate, fold_assignment
+from toposeg.train.cross_validation import CVConfig, CVResult, cross_validate, fold_assignment, fold_plan
 from toposeg.train.evaluation import (
     evaluate_checkpoint,
     load_split,
@@ -44,6 +44,7 @@ __all__ = [
     "default_window",
     "evaluate_checkpoint",
     "fold_assignment",
+    "fold_plan",
     "load_checkpoint",
     "load_config",
     "load_split",

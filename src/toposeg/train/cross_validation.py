@@ -194,8 +194,8 @@ def _all_samples(config: CVConfig) -> list[Sample]:
     return list(load_split(base, "train"))  # a built-in data set: its train split, base.train_count samples
 
 
-def _plan(config: CVConfig) -> list[tuple[list[Sample], list[Sample], list[Sample]]]:
-    """``(train, val, test)`` samples of every fold."""
+def fold_plan(config: CVConfig) -> list[tuple[list[Sample], list[Sample], list[Sample]]]:
+    """``(train, val, test)`` samples of every fold of the protocol (reads and checks every file)."""
     if config.folds == 0:
         return [(list(load_split(config.base, "train")), list(load_split(config.base, "val")),
                  list(load_split(config.base, "test")))]
@@ -227,7 +227,7 @@ def cross_validate(config: CVConfig, out: str | Path, *, progress: bool = False,
     from toposeg.train.trainer import train
 
     out = Path(out)
-    plan = _plan(config)  # every file is read and checked here
+    plan = fold_plan(config)  # every file is read and checked here
     record = {"config": config.to_dict(), "protocol": "fixed splits" if config.folds == 0 else f"{config.folds}-fold",
               "folds": [[s.name for s in test] for _, _, test in plan], "options": config.options(),
               "connectivity": config.options().get("connectivity", 1)}
