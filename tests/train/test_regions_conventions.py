@@ -28,6 +28,13 @@ def test_conventions_fill_the_options_the_user_left_out():
                                            val_metrics=("dice", "betti_error")))
     assert config.metric_options == {"connectivity": 2}
     assert config.loss_options == {"topo": {"connectivity": 2}}  # cldice takes no connectivity
+    # dmt's skeleton S1 exists for connectivity 1 only: it keeps the paper's construction, unless
+    # its mask is the watershed alone, which takes the data set's connectivity
+    dmt = apply_conventions(TrainConfig(dataset="topomortar", root="d", loss="ce+dmt+warping"))
+    assert dmt.loss_options == {"warping": {"connectivity": 2}}
+    watershed = apply_conventions(TrainConfig(dataset="drive", root="d", loss="ce+dmt",
+                                              loss_options={"dmt": {"structures": "watershed"}}))
+    assert watershed.loss_options == {"dmt": {"structures": "watershed", "connectivity": 2}}
     mine = apply_conventions(TrainConfig(dataset="drive", root="d", loss="ce+topo",
                                          loss_options={"topo": {"connectivity": 1}}, metric_options={"connectivity": 1}))
     assert mine.loss_options["topo"]["connectivity"] == 1 and mine.metric_options["connectivity"] == 1

@@ -108,13 +108,16 @@ class LossEntry:
 
         Raises
         ------
-        ValueError
-            For an option the loss does not take (the message lists those it takes).
+        ValueError, TypeError
+            For an option the loss does not take (the message lists those it takes), or a
+            value its module refuses (checked now, before any training).
         """
         if self.builder is not None:
             return self.builder(options)
         check_option_names(self.name, options, self.options())
         function, keywords = self.function, {**self.defaults, **options}
+        if self.module is not None:
+            self.module(**keywords)  # its checks of the values
         inputs, random = self.inputs, self.draws_random
 
         def term(
