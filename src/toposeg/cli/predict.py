@@ -74,7 +74,7 @@ def _write(path: Path, array: np.ndarray) -> None:
         else:
             import tifffile
 
-            tifffile.imwrite(file, array)
+            tifffile.imwrite(file, array, photometric="minisblack")  # channels or sections, never RGB
 
 
 def run(args: argparse.Namespace) -> int:

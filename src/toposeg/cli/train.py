@@ -166,6 +166,8 @@ def config_from_arguments(args: argparse.Namespace):
         changes[field.name] = value
     if "dataset" in changes and "patch_size" not in changes and changes["dataset"] != config.dataset:
         changes["patch_size"] = None  # the new dataset's default
+    if "dataset" in changes and "classes" not in changes and changes["dataset"] != config.dataset:
+        changes["classes"] = None  # the new dataset's
     return dataclasses.replace(config, **changes) if changes else config
 
 
