@@ -170,6 +170,12 @@ def test_bad_labels_and_classes_are_named():
     with pytest.raises(ValueError, match="has label 2, outside 0 .. 1"):
         check_labels(samples, 2, "test")
     assert TrainConfig(dataset="vessels_av").classes == 3 and TrainConfig().classes == 1
+    from toposeg.train.comparison import ComparisonConfig
+
+    with pytest.raises(ValueError, match="comparison is of binary segmentations; dataset 'vessels_av'"):
+        ComparisonConfig(dataset="vessels_av")
+    with pytest.raises(ValueError, match="samples mix binary masks and label images"):
+        PatchDataset([samples[0], get_dataset("vessels", count=1, shape=(32, 32))[0]])
 
 
 def test_train_predict_evaluate_end_to_end(tmp_path):
