@@ -15,7 +15,9 @@ def test_synthetic_datasets_by_name(name):
     again = get_dataset(name, split="val", count=2, shape=shape, seed=3)
     assert isinstance(data, SampleSet) and len(data) == 2 and data.ndim == len(shape)
     for a, b in zip(data, again, strict=True):
-        assert a.image.shape == shape and a.mask.dtype == bool
+        labels = DATASETS[name].classes
+        assert a.image.shape == shape and a.mask.dtype == (bool if labels == 1 else np.uint8)
+        assert labels == 1 or set(np.unique(a.mask)) <= set(range(labels))
         np.testing.assert_array_equal(a.image, b.image)
         np.testing.assert_array_equal(a.mask, b.mask)
     test = get_dataset(name, split="test", count=1, shape=shape, seed=3)

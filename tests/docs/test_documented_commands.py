@@ -93,6 +93,8 @@ def _workspace(folder: Path) -> None:
     for name in ("masks", "ground_truth"):
         (folder / name).mkdir()
         iio.imwrite(folder / name / "big_image.png", truth)
+    (folder / "av_labels").mkdir()  # the labels (0, 1, 2) of image.png for a multi-class network
+    iio.imwrite(folder / "av_labels" / "image.png", (np.arange(40 * 48).reshape(40, 48) % 3).astype(np.uint8))
     (folder / "predictions").mkdir()  # what toposeg predict writes
     iio.imwrite(folder / "predictions" / "big_image_mask.png", truth)
     tifffile.imwrite(folder / "predictions" / "big_image_likelihood.tif", (truth / 255).astype(np.float32))

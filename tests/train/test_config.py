@@ -18,6 +18,7 @@ CHANGED = TrainConfig(
     steps_per_epoch=11, batch_size=6, optimizer="sgd", lr=0.05, weight_decay=1e-4, scheduler="constant",
     val_metrics=("dice", "betti_error"), metric_options={"patch_size": 32}, best_metric="betti_error_1",
     best_mode="min", threshold=0.4, seed=9, threads=1, checkpoint_every=5, init_from="runs/a/last.pt", channels=3,
+    classes=2,
     preprocess="objects=bright",
 )
 

@@ -24,6 +24,7 @@ class EvaluationConfig:
     metrics: tuple[str, ...]
     threshold: float
     options: dict[str, object] = field(default_factory=dict)
+    classes: int = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", type=float, default=0.5,
                         help="likelihoods >= threshold are foreground (default 0.5); "
                              "binary masks are used as they are")
+    parser.add_argument("--classes", type=int, default=None,
+                        help="score label images of C classes (the background 0 counted), each class "
+                             "one-vs-rest, with columns <metric>_c<k> and their mean: PRED holds labels "
+                             "0..C-1 or per-class likelihoods (C, *spatial), e.g. toposeg predict's outputs; "
+                             "GT holds labels (default 1: binary masks; with --checkpoint: the network's)")
     parser.add_argument("--connectivity", type=int, default=None,
                         help="foreground connectivity: 1 (4/6-connected, default) or the image dimension")
     parser.add_argument("--regions", choices=("foreground", "background"), default=None,
@@ -109,9 +115,14 @@ def run(args: argparse.Namespace) -> int:
                 raise ValueError(f"metric option {key} given twice with different values ({options[key]!r}, {value!r})")
             options[key] = value
     names = tuple(name.strip() for name in args.metrics.split(",") if name.strip())
+    if args.classes is not None and args.classes < 1:
+        raise ValueError(f"--classes must be >= 1, got {args.classes}")
     if args.checkpoint is not None:
+        if args.classes is not None:
+            raise ValueError("--classes is for PRED GT: with --checkpoint, the network's classes are used")
         return _run_checkpoint(args, names, options)
-    scores = MetricAccumulator(names, options=options)
+    classes = args.classes or 1
+    scores = MetricAccumulator(names, options=options, classes=classes)
     pairs, unmatched = match_files(args.pred, args.gt)
     for name, reason in unmatched:
         scores.add_failure(name, reason)
@@ -119,8 +130,10 @@ def run(args: argparse.Namespace) -> int:
         pairs, desc="evaluate", unit="pair", file=sys.stderr, disable=True if args.no_progress else None
     ):
         try:
-            pred = load_prediction(pred_path, args.threshold)
-            gt = load_truth(gt_path)
+            if classes == 1:
+                pred, gt = load_prediction(pred_path, args.threshold), load_truth(gt_path)
+            else:
+                pred, gt = load_labels(pred_path, classes, likelihoods=True), load_labels(gt_path, classes)
             if pred.shape != gt.shape:
                 raise ValueError(f"{pred_path} has shape {pred.shape} but {gt_path} has shape {gt.shape}")
             scores.update(pred, gt, name=name)
@@ -137,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         for name, reason in scores.failures:
             print(f"  {name}: {reason}", file=sys.stderr)
     config = EvaluationConfig(str(args.pred), str(args.gt), tuple(m.name for m in scores.metrics),
-                              args.threshold, options)
+                              args.threshold, options, classes)
     _write_outputs(args, scores, asdict(config))
     return 1 if scores.failures else 0
 
@@ -269,6 +282,28 @@ def load_prediction(path: Path, threshold: float) -> np.ndarray:
         f"{path}: the prediction must be a binary mask, likelihoods in [0, 1] or 8-bit grey levels "
         f"0..255, got values in [{low}, {high}] of dtype {array.dtype}"
     )
+
+
+def load_labels(path: Path, classes: int, *, likelihoods: bool = False) -> np.ndarray:
+    """A label image of ``classes`` classes: integers ``0 .. classes - 1`` (or a 0/1 mask), or,
+    with ``likelihoods``, float per-class likelihoods ``(classes, *spatial)`` reduced to the most
+    likely class."""
+    from toposeg.data import read_image
+
+    array = read_image(path)
+    if array.dtype == bool:
+        return array.astype(np.uint8)
+    if array.dtype.kind == "f":
+        if likelihoods and array.ndim in (3, 4) and array.shape[0] == classes and np.isfinite(array).all():
+            return np.argmax(array, axis=0).astype(np.uint8)
+        kind = f"labels or ({classes}, *spatial) likelihoods" if likelihoods else "labels"
+        raise ValueError(f"{path}: expected {kind} of {classes} classes, got float values of shape {array.shape}")
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{path}: cannot use an image of dtype {array.dtype}")
+    if array.size and (array.min() < 0 or array.max() >= classes):
+        raise ValueError(f"{path}: labels must lie in 0 .. {classes - 1} (--classes {classes}), got values in "
+                         f"[{array.min()}, {array.max()}]")
+    return array
 
 
 def load_truth(path: Path) -> np.ndarray:

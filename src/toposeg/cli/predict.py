@@ -1,4 +1,9 @@
-"""``toposeg predict CHECKPOINT INPUT...``: likelihoods and masks of images or volumes of any size."""
+"""``toposeg predict CHECKPOINT INPUT...``: likelihoods and masks of images or volumes of any size.
+
+A binary network writes ``NAME_likelihood`` (float32) and ``NAME_mask`` (0/255); a network of
+``C >= 2`` classes writes ``NAME_likelihood`` with one channel per class, ``(C, *spatial)``,
+and ``NAME_mask`` as the label image of the most likely class (uint8, 0 = background).
+"""
 
 from __future__ import annotations
 
@@ -25,9 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overlap", type=float, default=0.5, help="fraction shared by neighbouring windows")
     parser.add_argument("--blend", choices=("gaussian", "constant"), default="gaussian",
                         help="weights of overlapping windows")
-    parser.add_argument("--threshold", type=float, default=None, help="mask threshold (default: the run's)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="mask threshold (default: the run's); a multi-class network takes the most likely class")
     parser.add_argument("--format", choices=("tif", "npy"), default="tif",
-                        help="file type of the likelihoods (float32) and of 3D masks; 2D masks are PNG")
+                        help="file type of the likelihoods (float32; per class, channels first, for a "
+                             "multi-class network) and of 3D masks; 2D masks are PNG (labels 0..C-1 for C classes)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
 
@@ -67,7 +74,7 @@ def _write(path: Path, array: np.ndarray) -> None:
         else:
             import tifffile
 
-            tifffile.imwrite(file, array)
+            tifffile.imwrite(file, array, photometric="minisblack")  # channels or sections, never RGB
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
 
     from toposeg.data import normalise_image, read_image
     from toposeg.train import default_window, load_checkpoint, model_from_checkpoint, predict_likelihood
+    from toposeg.train.evaluation import segment
     from toposeg.train.preprocessing import preprocess_channels
 
     if args.threads is not None:
@@ -120,8 +128,10 @@ def run(args: argparse.Namespace) -> int:
             image.shape[-ndim:], config.patch_size, model.required_multiple())
         likelihood = predict_likelihood(model, normalise_image(image, config.normalise),
                                         window=image_window, overlap=args.overlap, blend=args.blend)
-        mask = ((likelihood >= threshold) * 255).astype(np.uint8)
+        mask = segment(likelihood, threshold, config.classes)
+        mask = (mask * 255).astype(np.uint8) if config.classes == 1 else mask
         _write(args.out / f"{path.stem}_likelihood.{args.format}", likelihood)
         _write(args.out / f"{path.stem}_mask.{'png' if ndim == 2 else args.format}", mask)
-    print(f"{len(files)} input(s) segmented; likelihoods and masks (threshold {threshold}) written to {args.out}")
+    rule = f"threshold {threshold}" if config.classes == 1 else f"label images of {config.classes} classes"
+    print(f"{len(files)} input(s) segmented; likelihoods and masks ({rule}) written to {args.out}")
     return 0

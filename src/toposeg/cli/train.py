@@ -27,6 +27,8 @@ _HELP = {
     "val_fraction": "share of a folder's training images held out for validation when it has no val/",
     "labels": "TopoMortar training labels: accurate (default), noisy or pseudo",
     "channels": "network input channels (default: the images', e.g. 3 for RGB)",
+    "classes": "network output classes, the background counted: 1 = sigmoid (binary masks), C >= 2 = softmax "
+               "over C classes on label images, scored per class (default: the dataset's, 3 for vessels_av)",
     "train_count": "samples of the built-in train split",
     "val_count": "samples of the built-in val split",
     "sample_shape": "shape of built-in samples, e.g. 128,128",
@@ -55,7 +57,7 @@ _HELP = {
     "metric_options": "metric option KEY=VALUE (repeat), e.g. patch_size=32",
     "best_metric": "validation column choosing best.pt, e.g. dice or betti_error_1",
     "best_mode": "whether smaller or larger best_metric is better (auto: by name)",
-    "threshold": "likelihood threshold for the validation masks",
+    "threshold": "likelihood threshold for the validation masks (one class; several: the most likely class)",
     "seed": "seed of the weights, patches and random loss choices",
     "threads": "torch threads per process",
     "checkpoint_every": "also write last.pt every N steps (0: each epoch)",
@@ -164,6 +166,8 @@ def config_from_arguments(args: argparse.Namespace):
         changes[field.name] = value
     if "dataset" in changes and "patch_size" not in changes and changes["dataset"] != config.dataset:
         changes["patch_size"] = None  # the new dataset's default
+    if "dataset" in changes and "classes" not in changes and changes["dataset"] != config.dataset:
+        changes["classes"] = None  # the new dataset's
     return dataclasses.replace(config, **changes) if changes else config
 
 

@@ -32,6 +32,7 @@ from toposeg.data.topomortar import load_topomortar
 from toposeg.data.samples import curvilinear_likelihood
 from toposeg.data.transforms import augment_pair, normalise_image
 from toposeg.data.trees import tube_tree_3d, vessel_tree_2d
+from toposeg.data.vessels_av import arteries_veins_2d
 
 
 def __getattr__(name: str) -> object:
@@ -54,6 +55,7 @@ __all__ = [
     "Sample",
     "SampleSet",
     "Skeleton",
+    "arteries_veins_2d",
     "augment_pair",
     "binary_mask",
     "cache_dir",

@@ -13,7 +13,7 @@ __all__ = ["Sample", "SampleSet"]
 
 @dataclass(frozen=True)
 class Sample:
-    """One image and its exact binary mask, aligned voxel for voxel.
+    """One image and its exact mask (binary, or a label image of classes), aligned voxel for voxel.
 
     Unpacks like a pair: ``image, mask = sample``.
 
@@ -22,8 +22,9 @@ class Sample:
     image : (M, N[, P]) or (C, M, N[, P]) ndarray
         Intensities: float32 in [0, 1] for the built-in datasets, the file's values for a folder.
         A multi-channel image (e.g. RGB) has its channels first.
-    mask : (M, N[, P]) ndarray of bool
-        The structure of interest (vessel, membrane, road, tube, sheet).
+    mask : (M, N[, P]) ndarray of bool or of unsigned integers
+        The structure of interest (vessel, membrane, road, tube, sheet); or, for a multi-class
+        data set, a label image: 0 background, ``1 .. K`` the classes (e.g. artery, vein).
     name : str
         Where the sample comes from (a file stem, or the generator and its seed).
     region : (M, N[, P]) ndarray of bool, optional
@@ -53,8 +54,9 @@ class Sample:
                 f"sample {self.name!r}: image shape {image.shape} differs from mask shape {mask.shape} "
                 "(a multi-channel image has its channels first)"
             )
-        if mask.dtype != np.bool_:
-            raise ValueError(f"sample {self.name!r}: mask must be bool, got {mask.dtype}")
+        if mask.dtype != np.bool_ and mask.dtype.kind != "u":
+            raise ValueError(f"sample {self.name!r}: mask must be bool (binary) or unsigned integers "
+                             f"(class labels), got {mask.dtype}")
         if not np.issubdtype(image.dtype, np.number) or np.iscomplexobj(image):
             raise ValueError(f"sample {self.name!r}: image must be real numbers, got {image.dtype}")
         arrays = [image, mask]
@@ -76,6 +78,11 @@ class Sample:
     def ndim(self) -> int:
         """Number of spatial dimensions (2 or 3)."""
         return self.mask.ndim
+
+    @property
+    def labelled(self) -> bool:
+        """Whether the mask is a label image of classes (unsigned integers) rather than binary."""
+        return self.mask.dtype != np.bool_
 
     @property
     def channels(self) -> int:

@@ -27,7 +27,8 @@ __all__ = ["PatchDataset"]
 
 class PatchDataset(Dataset):
     """Patches of samples as ``(image, mask)`` float32 tensors shaped ``(C, *patch_size)`` and
-    ``(1, *patch_size)`` (``C`` = the samples' channels, 1 for grey); when the samples have
+    ``(1, *patch_size)`` (``C`` = the samples' channels, 1 for grey; the mask holds 0/1, or the
+    class labels of a label image, at most 255); when the samples have
     regions (:attr:`Sample.region`), ``(image, mask, region)`` with the region as a 0/1 tensor
     like the mask.
 
@@ -96,9 +97,12 @@ class PatchDataset(Dataset):
                     )
         self.images = [normalise_image(s.image, normalise) for s in loaded]
         self.masks = [np.asarray(s.mask) for s in loaded]
+        if len({m.dtype == np.bool_ for m in self.masks}) > 1:
+            raise ValueError("samples mix binary masks and label images")
+        if any(m.dtype != np.bool_ and m.size and m.max() > 255 for m in self.masks):
+            raise ValueError("label images must hold class labels of at most 255")
         self.channels = loaded[0].channels
         self.has_regions = any(s.region is not None for s in loaded)
-        # the region travels with the mask through crops and symmetries: code 1 = mask, 2 = region
         self.regions = [np.ones(s.shape, bool) if s.region is None else np.asarray(s.region) for s in loaded]
         self.patch_size = patch_size
         self.patches_per_epoch = len(loaded) if patches_per_epoch is None else int(patches_per_epoch)
@@ -121,7 +125,9 @@ class PatchDataset(Dataset):
         rng = np.random.default_rng([self.seed, self.epoch, int(index)])
         which = int(index) % len(self.images)
         image, mask = self.images[which], self.masks[which]
-        code = mask.astype(np.uint8) + 2 * self.regions[which] if self.has_regions else mask
+        # the region travels with the mask as one code: mask + scale * region
+        scale = 2 if mask.dtype == np.bool_ else 256
+        code = mask.astype(np.uint16) + scale * self.regions[which] if self.has_regions else mask
         if self.patch_size is not None:
             box = self._crop_box(rng, which)
             image, code = image[(slice(None),) * (image.ndim - mask.ndim) + box], code[box]
@@ -131,8 +137,8 @@ class PatchDataset(Dataset):
             image = image[None]
         if not self.has_regions:
             return image, torch.from_numpy(code.astype(np.float32))[None]
-        return (image, torch.from_numpy((code & 1).astype(np.float32))[None],
-                torch.from_numpy((code >> 1).astype(np.float32))[None])
+        return (image, torch.from_numpy((code % scale).astype(np.float32))[None],
+                torch.from_numpy((code // scale).astype(np.float32))[None])
 
     def _crop_box(self, rng: np.random.Generator, which: int) -> tuple[slice, ...]:
         shape = np.array(self.masks[which].shape)

@@ -23,6 +23,7 @@ from toposeg.data.osm_roads import helsinki_roads
 from toposeg.data.roads import road_network_2d
 from toposeg.data.topomortar import TOPOMORTAR
 from toposeg.data.trees import tube_tree_3d, vessel_tree_2d
+from toposeg.data.vessels_av import arteries_veins_2d
 
 __all__ = ["BENCHMARKS", "DATASETS", "DatasetInfo", "get_dataset", "register_dataset", "sample_seed"]
 
@@ -52,6 +53,10 @@ class DatasetInfo:
         The generator (synthetic: ``make(shape, seed=, **options) -> Sample``) or the loader
         (real: ``make(split=, count=, shape=, seed=, **options) -> SampleSet``; folder:
         :func:`toposeg.data.load_folder`).
+    classes : int
+        1: binary masks (the structure and its background). ``K + 1`` for a multi-class data
+        set whose masks are label images with values ``0 .. K`` (0 the background): the
+        number of output channels of a softmax network trained on it.
     """
 
     name: str
@@ -61,6 +66,11 @@ class DatasetInfo:
     requires: tuple[str, ...]
     description: str
     make: Callable[..., Any]
+    classes: int = 1
+
+    def __post_init__(self) -> None:
+        if isinstance(self.classes, bool) or not isinstance(self.classes, int) or self.classes < 1:
+            raise ValueError(f"dataset {self.name!r}: classes must be an integer >= 1, got {self.classes!r}")
 
 
 def _synthetic(name: str, generator: Callable[..., Sample], shape: tuple[int, ...], text: str) -> DatasetInfo:
@@ -81,6 +91,16 @@ DATASETS: dict[str, DatasetInfo] = {
             vessel_tree_2d,
             (128, 128),
             "2D vessel trees (space colonisation, Murray radii, fading)",
+        ),
+        DatasetInfo(
+            "vessels_av",
+            2,
+            "synthetic",
+            (128, 128),
+            (),
+            "2D arteries (label 1) and veins (label 2) that cross: 3 classes with the background",
+            arteries_veins_2d,
+            classes=3,
         ),
         _synthetic(
             "membranes", membranes_2d, (128, 128), "2D Laguerre-cell membranes, broken and faded, with blobs"
@@ -181,7 +201,8 @@ def get_dataset(
     Parameters
     ----------
     name : str
-        ``vessels``, ``membranes``, ``roads``, ``tubes3d``, ``sheets3d`` (synthetic),
+        ``vessels``, ``vessels_av`` (arteries and veins, label images), ``membranes``,
+        ``roads``, ``tubes3d``, ``sheets3d`` (synthetic),
         ``connectomics_membranes``, ``connectomics_sheets3d``, ``hemibrain_neurites3d``,
         ``helsinki_roads`` (real geometry, ``pip install 'toposeg[real]'``) or ``folder``.
     split : {"train", "val", "test", "all"}

@@ -38,6 +38,11 @@ class MetricAccumulator:
     options : mapping, optional
         Options passed to every chosen metric that accepts them, e.g. ``{"connectivity": 2,
         "patch_size": 65, "tolerance": 3}``. An option no chosen metric accepts is an error.
+    classes : int
+        1 (default): ``update`` takes two binary masks. ``C >= 2``: it takes two label images
+        (0 the background, ``1 .. C - 1`` the classes) and scores every foreground class ``c``
+        one-vs-rest (``pred == c`` against ``gt == c``) into the columns ``<column>_c<c>``;
+        the plain ``<column>`` is their mean over the classes where it is defined.
 
     Notes
     -----
@@ -60,6 +65,14 @@ class MetricAccumulator:
     1.0
     >>> scores.summary()["jaccard"]
     ColumnSummary(mean=0.875, std=0.125, count=2)
+
+    Label images of two classes: each class alone, then the mean.
+
+    >>> per_class = MetricAccumulator(["dice"], classes=3)
+    >>> truth = np.zeros((8, 8), dtype=np.uint8); truth[1, :], truth[5, :] = 1, 2
+    >>> guess = truth.copy(); guess[5, :4] = 0
+    >>> per_class.update(guess, truth)
+    {'dice': 0.8333333333333333, 'dice_c1': 1.0, 'dice_c2': 0.6666666666666666}
     """
 
     def __init__(
@@ -67,6 +80,7 @@ class MetricAccumulator:
         metrics: str | Iterable[str] = "default",
         *,
         options: Mapping[str, object] | None = None,
+        classes: int = 1,
     ) -> None:
         from toposeg.metrics import METRICS
         from toposeg.metrics.registry import check_options, select_metrics
@@ -74,6 +88,9 @@ class MetricAccumulator:
         self.metrics = select_metrics(metrics, METRICS)
         self.options = dict(options or {})
         check_options(self.metrics, self.options)
+        if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
+            raise ValueError(f"classes must be an integer >= 1, got {classes!r}")
+        self.classes = classes
         self._rows: list[tuple[str, dict[str, float]]] = []
         self._failures: list[tuple[str, str]] = []
 
@@ -97,7 +114,8 @@ class MetricAccumulator:
 
     def update(self, pred: np.ndarray, gt: np.ndarray, *, name: str | None = None,
                region: np.ndarray | None = None) -> dict[str, float]:
-        """Score one pair of binary masks with the chosen metrics, record and return the row.
+        """Score one pair of binary masks (of label images, with ``classes >= 2``) with the
+        chosen metrics, record and return the row.
 
         With ``region`` (a bool mask of the same shape), only its pixels count: outside it
         both masks are set to background and accuracy is taken over the region
@@ -106,8 +124,13 @@ class MetricAccumulator:
         Raises
         ------
         TypeError, ValueError
-            For inputs that are not two binary 2D/3D masks of one shape (nothing is recorded).
+            For inputs that are not two binary 2D/3D masks of one shape, or with ``classes``,
+            two label images of one shape with labels ``0 .. classes - 1`` (nothing is recorded).
         """
+        if self.classes >= 2:
+            scores = self._score_classes(pred, gt, region)
+            self.add(f"sample {len(self._rows) + 1}" if name is None else name, scores)
+            return scores
         from toposeg.metrics.registry import evaluate_pair
         from toposeg.metrics.regions import region_accuracy, restrict_to_region
 
@@ -118,6 +141,37 @@ class MetricAccumulator:
             scores["accuracy"] = region_accuracy(pred, gt, region)
         self.add(f"sample {len(self._rows) + 1}" if name is None else name, scores)
         return scores
+
+    def _score_classes(self, pred: np.ndarray, gt: np.ndarray, region: np.ndarray | None) -> dict[str, float]:
+        """Every foreground class one-vs-rest, then the mean of each column over the classes."""
+        from toposeg.metrics.registry import evaluate_pair
+        from toposeg.metrics.regions import region_accuracy, restrict_to_region
+
+        pred, gt = np.asarray(pred), np.asarray(gt)
+        for name, labels in (("pred", pred), ("gt", gt)):
+            if labels.dtype != np.bool_ and labels.dtype.kind not in "iu":
+                raise TypeError(f"{name} must be a label image of integers (classes={self.classes}), "
+                                f"got dtype {labels.dtype}")
+            if labels.size and (labels.min() < 0 or labels.max() >= self.classes):
+                raise ValueError(f"{name} holds labels {labels.min()} .. {labels.max()}, outside 0 .. "
+                                 f"{self.classes - 1} (classes={self.classes})")
+        if pred.shape != gt.shape:
+            raise ValueError(f"pred has shape {pred.shape} but gt has shape {gt.shape}")
+        by_class = []
+        for label in range(1, self.classes):
+            one, other = pred == label, gt == label
+            if region is not None:
+                one, other = restrict_to_region(one, other, region)
+            scores = evaluate_pair(one, other, self.metrics, self.options)
+            if region is not None and "accuracy" in scores:
+                scores["accuracy"] = region_accuracy(one, other, region)
+            by_class.append(scores)
+        means = {}
+        for column in by_class[0]:
+            values = np.array([scores[column] for scores in by_class], dtype=np.float64)
+            means[column] = float(values[~np.isnan(values)].mean()) if (~np.isnan(values)).any() else math.nan
+        return {**means, **{f"{column}_c{label}": value for label, scores in enumerate(by_class, 1)
+                            for column, value in scores.items()}}
 
     def add(self, name: str, scores: Mapping[str, float]) -> None:
         """Record the scores of one sample, computed elsewhere."""

@@ -74,10 +74,10 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
 
 
 def build_model(config: TrainConfig) -> UNet:
-    """The network a config describes (``config.channels`` inputs, default 1; one output channel),
-    freshly initialised."""
-    return UNet(config.channels or 1, 1, ndim=len(config.patch_size), depth=config.depth, width=config.width,
-                norm=config.norm, dropout=config.dropout)
+    """The network a config describes (``config.channels`` inputs, default 1; ``config.classes``
+    output channels, default 1), freshly initialised."""
+    return UNet(config.channels or 1, config.classes or 1, ndim=len(config.patch_size), depth=config.depth,
+                width=config.width, norm=config.norm, dropout=config.dropout)
 
 
 def model_from_checkpoint(state: dict[str, Any]) -> tuple[UNet, TrainConfig]:

@@ -28,6 +28,8 @@ __all__ = ["RunScores", "compare_runs", "format_runs", "load_run", "plot_run_fig
 #: patches, dimension 0 beside it, then the whole-image Betti errors (TopoMortar's protocol).
 DEFAULT_COLUMNS = ("betti_error_1", "betti_error_0", "betti_error_global_1", "betti_error_global_0", "dice",
                    "accuracy", "adapted_rand_error", "voi_total", "cldice", "warping_error")
+#: Columns shown class by class as well (``<column>_c<k>``) for multi-class runs, after the means.
+PER_CLASS_COLUMNS = ("betti_error_1", "betti_error_0", "dice")
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def compare_runs(runs: Sequence[RunScores], *, baseline: str | None = None, colu
     present = set().union(*(set(r.rows[0]) if r.rows else set() for r in runs))
     if columns is None:
         columns = [c for c in DEFAULT_COLUMNS if c in present]
+        columns += sorted((c for c in present if re.fullmatch(rf"({'|'.join(PER_CLASS_COLUMNS)})_c\d+", c)),
+                          key=lambda c: (PER_CLASS_COLUMNS.index(c.rsplit("_c", 1)[0]), int(c.rsplit("_c", 1)[1])))
     missing = [c for c in columns if c not in present]
     if missing:
         raise ValueError(f"column(s) {', '.join(missing)} in no run; columns: {', '.join(sorted(present - {'seed', 'fold', 'image'}))}")
@@ -155,7 +159,8 @@ def _cell(stat: tuple[float, float, int], digits: int) -> str:
 def plot_run_figures(comparison: Comparison, out: str | Path, *, seed: int | None = None,
                      limit: int | None = None, root: str | None = None) -> list[Path]:
     """One figure per held-out image: the image, its ground truth and each run's prediction with
-    its topological errors (:func:`toposeg.metrics.warping_error_map`, red).
+    its topological errors (:func:`toposeg.metrics.warping_error_map`, red; of a multi-class run,
+    every class together against the background).
 
     The images come from the baseline's data set (its ``root``, or ``root`` given here).
     Returns the files written (``out/<image>.png``).
@@ -168,7 +173,7 @@ def plot_run_figures(comparison: Comparison, out: str | Path, *, seed: int | Non
     from toposeg.data import DATASETS, get_dataset
     from toposeg.metrics import warping_error_map
     from toposeg.train.config import TrainConfig
-    from toposeg.train.evaluation import load_split
+    from toposeg.train.evaluation import load_split, segment
     from toposeg.train.figures import _save
 
     base = next(r for r in comparison.runs if r.label == comparison.baseline)
@@ -191,16 +196,17 @@ def plot_run_figures(comparison: Comparison, out: str | Path, *, seed: int | Non
         sample = by_name[name]
         image = sample.image if sample.channels == 1 else np.moveaxis(sample.image, 0, -1)
         image = (image - image.min()) / max(float(image.max() - image.min()), 1e-12)
-        panels = [("image", image, "gray"), ("ground truth", sample.mask, "gray")]
+        panels = [("image", image, "gray"), ("ground truth", sample.mask, "gray" if not sample.labelled else "viridis")]
         for run in comparison.runs:
             path = prediction_path(run.folder / f"seed{seed}" / f"fold{fold}", name)
             if not path.is_file():
                 continue
             threshold = float(run.record["config"]["base"].get("threshold", 0.5))
-            pred = np.load(path).astype(np.float32) >= threshold
+            classes = int(run.record["config"]["base"].get("classes") or 1)
+            pred = segment(np.load(path).astype(np.float32), threshold, classes) > 0  # multi-class: every class
             if sample.region is not None:
                 pred = pred & sample.region
-            errors = warping_error_map(pred, sample.mask)  # a real data set's mask is already cut to its region
+            errors = warping_error_map(pred, sample.mask > 0)  # a real data set's mask is already cut to its region
             view = np.repeat(np.where(pred, 0.2, 1.0)[..., None], 3, axis=-1)
             view[errors] = (0.9, 0.1, 0.1)
             score = {r["image"]: r for r in run.rows if int(r["seed"]) == seed}.get(name, {})

@@ -142,6 +142,10 @@ class ComparisonConfig:
             raise ValueError("methods must include 'plain', the network the others are compared with")
         if self.checkpoint not in ("last", "best"):
             raise ValueError(f"checkpoint must be 'last' or 'best', got {self.checkpoint!r}")
+        if self.dataset in DATASETS and DATASETS[self.dataset].classes > 1:
+            raise ValueError(f"the comparison is of binary segmentations; dataset {self.dataset!r} has label images "
+                             f"of {DATASETS[self.dataset].classes} classes: compare its methods with toposeg train "
+                             "and evaluate (docs/training.md, Multi-class)")
         object.__setattr__(self, "weights", {**demo_weights(), **dict(self.weights)})
         for _, method in self.runs():  # every run's config is valid now, before any training
             self.train_config(method)

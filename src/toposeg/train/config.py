@@ -68,6 +68,12 @@ class TrainConfig:
     channels : int, optional
         Input channels of the network; filled in from the data when training starts (3 for
         RGB) and saved in the run's config.
+    classes : int, optional
+        Output classes of the network, the background counted: 1 (default for binary data
+        sets) is one channel with a sigmoid; ``C >= 2`` is ``C`` channels with a softmax,
+        trained on label images (0 background, ``1 .. C - 1`` the classes), scored per class.
+        Default: the dataset's (3 for ``vessels_av``, 1 for binary ones); a binary data set
+        may also take 2 (a softmax over background and structure).
     train_count, val_count : int, optional
         Samples of the built-in train and val splits (default: the dataset's, 32 and 8).
     sample_shape : tuple of int, optional
@@ -137,6 +143,7 @@ class TrainConfig:
     val_fraction: float | None = None
     labels: str | None = None
     channels: int | None = None
+    classes: int | None = None
     train_count: int | None = None
     val_count: int | None = None
     sample_shape: tuple[int, ...] | None = None
@@ -175,7 +182,7 @@ class TrainConfig:
         def put(name: str, value: object) -> None:
             object.__setattr__(self, name, value)
 
-        for name in ("train_count", "val_count", "threads", "channels"):
+        for name in ("train_count", "val_count", "threads", "channels", "classes"):
             value = getattr(self, name)
             if value is not None:
                 put(name, _integer(name, value, minimum=1))
@@ -206,6 +213,16 @@ class TrainConfig:
         if self.dataset not in DATASETS:
             raise ValueError(f"unknown dataset {self.dataset!r}; choose from {', '.join(DATASETS)}")
         kind = DATASETS[self.dataset].kind
+        labels = DATASETS[self.dataset].classes
+        if self.classes is None:
+            put("classes", labels)
+        put("classes", _integer("classes", self.classes, minimum=1))
+        if labels > 1 and self.classes != labels:
+            raise ValueError(f"dataset {self.dataset!r} has label images of {labels} classes (the background "
+                             f"counted): classes must be {labels}, got {self.classes}")
+        if labels == 1 and self.classes > 2:
+            raise ValueError(f"dataset {self.dataset!r} has binary masks: classes must be 1 (sigmoid) or 2 "
+                             f"(softmax), got {self.classes}")
         if self.dataset == "folder" and self.root is None:
             raise ValueError("dataset 'folder' needs root (the folder with images/ and masks/)")
         if self.root is not None and kind not in ("folder", "benchmark"):

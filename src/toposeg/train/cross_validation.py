@@ -138,7 +138,7 @@ class CVConfig:
         object.__setattr__(self, "metrics", metrics)
         object.__setattr__(self, "metric_options", dict(self.metric_options))
         # bad metric names or options fail now, before any training
-        MetricAccumulator(self.metrics, options=self.options())
+        MetricAccumulator(self.metrics, options=self.options(), classes=self.base.classes)
 
     def options(self) -> dict[str, Any]:
         """The metric options used: the data set's conventions, then the config's."""
@@ -299,7 +299,7 @@ def _run_fold(config: CVConfig, folder: Path, seed: int, fold: int, train_sample
         likelihoods = [predict_samples(model, [sample], normalise=trained.normalise, window=default_window(
             sample.mask.shape, trained.patch_size, model.required_multiple()))[0] for sample in test_samples]
     scores = score_samples(likelihoods, test_samples, threshold=trained.threshold, metrics=config.metrics,
-                           options=config.options())
+                           options=config.options(), classes=trained.classes)
     (folder / "predictions").mkdir(exist_ok=True)
     for sample, likelihood in zip(test_samples, likelihoods, strict=True):
         with atomic_file(prediction_path(folder, sample.name)) as file:

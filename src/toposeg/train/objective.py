@@ -5,6 +5,11 @@ A loss is a weighted sum of named terms. Each term is one entry of
 or a topological term (``cldice``, ``topo``, ``dmt``, ``warping``, ``localized``) that calls a
 loss of :mod:`toposeg.losses`. The seeds' schedule pretrains with the pixel terms, then
 fine-tunes with all of them (:meth:`LossSpec.pixel_part`).
+
+With ``classes >= 2`` the network has one output channel per class (the background first) and
+a softmax: ``ce`` is the categorical cross-entropy over all classes, and every other term is
+applied one-vs-rest to each foreground class (its softmax probability against its binary
+mask) and averaged over the foreground classes.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import torch
+import torch.nn.functional as F
 
 from toposeg.losses.registry import LOSSES, LossEntry, TermFunction
 
@@ -116,6 +122,9 @@ class Objective:
         factor of each term is reported as ``<name>_factor``. Outside training (no gradient)
         the terms are weighted as with ``"none"``; the running means are not checkpointed (a
         resumed run starts them again).
+    classes : int
+        1: one output channel with a sigmoid (binary masks). ``C >= 2``: ``C`` channels with a
+        softmax, the target a label image; see the module notes.
 
     Notes
     -----
@@ -138,18 +147,34 @@ class Objective:
     Traceback (most recent call last):
     ...
     ValueError: balance='gradient' needs a pixel term (ce, dice) to balance against; 'cldice' has none
+
+    Three classes (background, artery, vein): the target holds labels.
+
+    >>> labels = torch.zeros(1, 1, 8, 8)
+    >>> labels[0, 0, 2, :], labels[0, 0, :, 5] = 1, 2
+    >>> total, parts = Objective(parse_loss("ce+dice"), classes=3)(torch.zeros(1, 3, 8, 8), labels)
+    >>> round(parts["ce"], 4)  # log 3: every class equally likely
+    1.0986
     """
 
     def __init__(self, spec: LossSpec, options: Mapping[str, Mapping[str, Any]] | None = None,
-                 *, balance: Balance = "none") -> None:
+                 *, balance: Balance = "none", classes: int = 1) -> None:
         options = dict(options or {})
+        if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
+            raise ValueError(f"classes must be an integer >= 1, got {classes!r}")
         if balance not in BALANCES:
             raise ValueError(f"balance must be one of {', '.join(BALANCES)}, got {balance!r}")
         if balance == "gradient":
             if spec.pixel_part() is None:
                 raise ValueError(f"balance='gradient' needs a pixel term (ce, dice) to balance against; "
                                  f"{str(spec)!r} has none")
+        if classes >= 2:
+            for _, name in spec.terms:
+                if name != "ce" and LOSS_TERMS[name].inputs == "logits":
+                    raise ValueError(f"loss term {name!r} takes logits and has no multi-class form "
+                                     f"(classes={classes}); use it with classes=1")
         self.spec = spec
+        self.classes = classes
         self.balance = balance
         self.momentum = 0.9
         self._norms: dict[str, float] = {}  # running gradient norms of the balance ("" = the pixel terms)
@@ -166,24 +191,46 @@ class Objective:
 
         Parameters
         ----------
-        logits : (B, 1, *spatial) tensor
-        target : (B, 1, *spatial) float tensor of 0/1
+        logits : (B, classes, *spatial) tensor
+        target : (B, 1, *spatial) float tensor
+            0/1 (``classes`` 1), or the class labels ``0 .. classes - 1``.
         generators : sequence of torch.Generator, optional
             One per sample, for the terms that draw random choices (default: torch's global
             generator, the whole batch at once).
         region : (B, 1, *spatial) float tensor of 0/1, optional
             The pixels that count (an ignore mask): outside it the target is background and the
-            logits a constant -30 (likelihood ~1e-13), so those pixels add no error and no
-            gradient to any term.
+            logits a constant -30 (likelihood ~1e-13; with classes, +30 for the background and
+            -30 for the others), so those pixels add no error and no gradient to any term.
+
+        Raises
+        ------
+        ValueError
+            If ``logits`` does not have ``classes`` channels, or ``target`` holds values that are
+            not labels ``0 .. classes - 1`` (0/1 for one class).
         """
-        if region is not None:
-            target = target * region
-            logits = torch.where(region > 0.5, logits, torch.full_like(logits, -30.0))
-        prob = torch.sigmoid(logits)
+        if logits.ndim < 3 or logits.shape[1] != self.classes:
+            raise ValueError(f"logits must have {self.classes} channel(s) (classes), got shape {tuple(logits.shape)}")
+        labels = None
+        if self.classes == 1:
+            if region is not None:
+                target = target * region
+                logits = torch.where(region > 0.5, logits, torch.full_like(logits, -30.0))
+            prob = torch.sigmoid(logits)
+        else:
+            labels = _labels(target, self.classes)
+            if region is not None:
+                labels = labels * (region[:, 0] > 0.5)
+                outside = torch.full_like(logits, -30.0)
+                outside[:, 0] = 30.0
+                logits = torch.where(region > 0.5, logits, outside)
+            target = F.one_hot(labels, self.classes).movedim(-1, 1).to(logits.dtype)[:, 1:]
+            prob = torch.softmax(logits, dim=1)[:, 1:]  # the foreground classes, one-vs-rest
         values = []
         parts = {}
         for weight, name, term, function in self._terms:
-            if term.draws_random and generators is not None:
+            if labels is not None and name == "ce":
+                value = F.cross_entropy(logits, labels)
+            elif term.draws_random and generators is not None:
                 value = torch.stack([
                     function(logits[i:i + 1], prob[i:i + 1], target[i:i + 1], generators[i])
                     for i in range(len(logits))
@@ -223,3 +270,15 @@ class Objective:
             parts[f"{name}_factor"] = factor
             total = total + factor * value
         return total, parts
+
+
+def _labels(target: torch.Tensor, classes: int) -> torch.Tensor:
+    """The ``(B, *spatial)`` int64 labels of a ``(B, 1, *spatial)`` float target, checked."""
+    if target.ndim < 3 or target.shape[1] != 1:
+        raise ValueError(f"target must be (B, 1, *spatial) labels, got shape {tuple(target.shape)}")
+    with torch.no_grad():
+        bad = (target < 0) | (target > classes - 1) | (target != torch.round(target))
+        if bad.any():
+            value = float(target[bad][0])
+            raise ValueError(f"target holds {value:g}, not a class label 0 .. {classes - 1} (classes={classes})")
+    return target[:, 0].long()

@@ -75,12 +75,14 @@ def predict_likelihood(
     blend: Blend = "gaussian",
     batch_size: int = 4,
 ) -> np.ndarray:
-    """Foreground likelihood ``sigmoid(model(image))`` of a 2D image or 3D volume of any size.
+    """Foreground likelihood ``sigmoid(model(image))`` of a 2D image or 3D volume of any size,
+    or the class likelihoods ``softmax(model(image))`` of a network with several output channels.
 
     Parameters
     ----------
     model : nn.Module
-        Maps ``(B, 1, *window)`` to logits ``(B, 1, *window)``; a ``required_multiple()``
+        Maps ``(B, 1, *window)`` to logits ``(B, K, *window)`` (``K`` = 1, or ``K >= 2``
+        classes, the background first); a ``required_multiple()``
         method (as :class:`toposeg.models.UNet` has) gives the size multiple it needs.
     image : (M, N[, P]) or (C, M, N[, P]) ndarray
         Normalised intensities (as the network was trained on); channels first for a network
@@ -99,8 +101,9 @@ def predict_likelihood(
 
     Returns
     -------
-    (M, N[, P]) ndarray of float32
-        Likelihoods in [0, 1].
+    (M, N[, P]) or (K, M, N[, P]) ndarray of float32
+        Likelihoods in [0, 1]; with ``K >= 2`` output channels, one per class (summing to 1
+        at every pixel).
 
     Notes
     -----
@@ -152,7 +155,7 @@ def predict_likelihood(
               for s, w in zip(padded.shape[1:], window, strict=True)]
     corners = np.stack(np.meshgrid(*starts, indexing="ij"), axis=-1).reshape(-1, ndim)
     weights = _blend_weights(window, blend)
-    total = np.zeros(padded.shape[1:], dtype=np.float64)
+    total: np.ndarray | None = None  # (K, *spatial) once the number of outputs is known
     weight_sum = np.zeros(padded.shape[1:], dtype=np.float64)
     device = next(model.parameters()).device if any(True for _ in model.parameters()) else torch.device("cpu")
     training = model.training
@@ -163,11 +166,16 @@ def predict_likelihood(
                 boxes = [tuple(slice(int(c), int(c) + w) for c, w in zip(corner, window, strict=True))
                          for corner in corners[first:first + batch_size]]
                 batch = torch.from_numpy(np.stack([padded[(slice(None), *box)] for box in boxes])).to(device)
-                prob = torch.sigmoid(model(batch)).double().cpu().numpy()[:, 0]
+                logits = model(batch)
+                prob = (torch.sigmoid(logits) if logits.shape[1] == 1 else torch.softmax(logits, dim=1))
+                prob = prob.double().cpu().numpy()
+                if total is None:
+                    total = np.zeros((prob.shape[1], *padded.shape[1:]), dtype=np.float64)
                 for box, p in zip(boxes, prob, strict=True):
-                    total[box] += p * weights
+                    total[(slice(None), *box)] += p * weights
                     weight_sum[box] += weights
     finally:
         model.train(training)
     crop = tuple(slice(0, s) for s in spatial)
-    return (total[crop] / weight_sum[crop]).astype(np.float32)
+    likelihood = (total[(slice(None), *crop)] / weight_sum[crop]).astype(np.float32)
+    return likelihood[0] if len(likelihood) == 1 else likelihood

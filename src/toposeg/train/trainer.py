@@ -32,7 +32,7 @@ from toposeg.train.checkpoint import (
 from toposeg.train.config import TrainConfig
 from toposeg.train.conventions import apply_conventions
 from toposeg.train.distributed import DistributedContext, use_global_batch_norm
-from toposeg.train.evaluation import load_split, predict_samples, score_samples
+from toposeg.train.evaluation import check_labels, load_split, predict_samples, score_samples
 from toposeg.train.figures import plot_training_curves
 from toposeg.train.history import format_epoch, write_history_csv
 from toposeg.train.objective import Objective, parse_loss
@@ -200,6 +200,7 @@ class _Run:
         if config.dataset == "folder" and samples is None:
             load_split(config, "all")  # so that every file of the folder is checked before training
         config = resolve_patch_size(config, [s.shape for s in train_samples])
+        check_labels([*train_samples, *val_samples], config.classes, f"dataset {config.dataset!r}")
         channels = train_samples[0].channels
         if config.channels is not None and config.channels != channels:
             raise ValueError(f"channels is {config.channels} but the images of {config.dataset} have {channels}")
@@ -229,8 +230,9 @@ class _Run:
             except (KeyError, RuntimeError) as error:
                 raise ValueError(f"init_from {config.init_from}: its network does not match this config "
                                  f"(depth, width, norm): {str(error).splitlines()[0]}") from error
-        self.full = Objective(spec, config.loss_options, balance=config.loss_balance)
-        self.pretrain = Objective(pixel, config.loss_options) if pixel is not None and spec.topological else self.full
+        self.full = Objective(spec, config.loss_options, balance=config.loss_balance, classes=config.classes)
+        self.pretrain = (Objective(pixel, config.loss_options, classes=config.classes)
+                         if pixel is not None and spec.topological else self.full)
         self.optimizer = (
             torch.optim.Adam(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
             if config.optimizer == "adam" else
@@ -272,7 +274,7 @@ class _Run:
         """Evaluate the loss on a first batch and the metrics on one sample, so that bad loss
         options, metric names or ``best_metric`` fail now."""
         config = self.config
-        scores = MetricAccumulator(config.val_metrics, options=config.metric_options)
+        scores = MetricAccumulator(config.val_metrics, options=config.metric_options, classes=config.classes)
         row = scores.update(val_samples[0].mask, val_samples[0].mask)
         if config.best_metric not in row:
             raise ValueError(f"best_metric {config.best_metric!r} is not a column of the validation metrics "
@@ -385,7 +387,7 @@ class _Run:
         start = time.perf_counter()
         likelihoods = predict_samples(self.model, self.val_samples, normalise=config.normalise)
         scores = score_samples(likelihoods, self.val_samples, threshold=config.threshold,
-                               metrics=config.val_metrics, options=config.metric_options)
+                               metrics=config.val_metrics, options=config.metric_options, classes=config.classes)
         row["validation_seconds"] = time.perf_counter() - start
         row.update({f"val_{k}": s.mean for k, s in scores.summary().items()})
         self.history.append(row)
