@@ -35,30 +35,80 @@ def _root(parent, x):
 
 
 @kernel
-def top_cell_keys(rank, depth, height, width, delta, corners, n_slots, keys, tops):
+def fill_slot_masks(rank, delta, kind, corners, missing, masks):
+    """The bits of :func:`._matching_cells.slot_masks` for the ``(depth, height, width)`` grid
+    of ranks ``rank``: bit ``s`` when the cell of slot ``s`` of a pixel exists and has it as
+    top vertex; where ``missing[s] >= 0`` (cells of dimension ``ndim - 1``), bits ``L + s`` and
+    ``2 L + s`` when the top cell before and after it along that axis exists."""
+    depth, height, width = rank.shape
+    size = np.array([depth, height, width], dtype=np.int64)
+    n_slots = delta.shape[0]
+    n_corners = corners.shape[1]
+    one = np.uint64(1)
+    for z in range(depth):
+        for y in range(height):
+            for x in range(width):
+                r = rank[z, y, x]
+                bits = np.uint64(0)
+                for s in range(n_slots):
+                    bz = z - delta[s, 0]
+                    by = y - delta[s, 1]
+                    bx = x - delta[s, 2]
+                    t = kind[s]
+                    ok = True
+                    for c in range(n_corners):
+                        vz = bz + corners[t, c, 0]
+                        vy = by + corners[t, c, 1]
+                        vx = bx + corners[t, c, 2]
+                        if vz == z and vy == y and vx == x:
+                            continue
+                        if not (0 <= vz < depth and 0 <= vy < height and 0 <= vx < width):
+                            ok = False
+                            break
+                        if rank[vz, vy, vx] >= r:
+                            ok = False
+                            break
+                    if not ok:
+                        continue
+                    bits |= one << np.uint64(s)
+                    m = missing[s]
+                    if m >= 0:
+                        b = bz if m == 0 else (by if m == 1 else bx)
+                        if b >= 1:
+                            bits |= one << np.uint64(n_slots + s)
+                        if b <= size[m] - 2:
+                            bits |= one << np.uint64(2 * n_slots + s)
+                masks[(z * height + y) * width + x] = bits
+
+
+@kernel
+def top_cell_keys(rank, depth, height, width, corners, slot_of_delta, n_slots, keys, tops):
     """Key and top vertex of every top cell (indexed by the flat index of its base); cells
-    that do not exist keep key -1."""
+    that do not exist keep key -1. ``slot_of_delta[4 dz + 2 dy + dx]`` is the slot of the
+    top vertex at ``(dz, dy, dx)`` from the base."""
     keys[:] = -1
+    n_corners = corners.shape[1]
+    steps = np.empty(n_corners, dtype=np.int64)
+    codes = np.empty(n_corners, dtype=np.int64)
+    for c in range(n_corners):
+        dz, dy, dx = corners[0, c, 0], corners[0, c, 1], corners[0, c, 2]
+        steps[c] = (dz * height + dy) * width + dx
+        codes[c] = 4 * dz + 2 * dy + dx
     dz = 1 if corners[0, :, 0].max() > 0 else 0
     for z in range(depth - dz):
         for y in range(height - 1):
+            row = (z * height + y) * width
             for x in range(width - 1):
-                base = (z * height + y) * width + x
-                best = base
-                for c in range(corners.shape[1]):
-                    dz, dy, dx = corners[0, c, 0], corners[0, c, 1], corners[0, c, 2]
-                    v = base + (dz * height + dy) * width + dx
-                    if rank[v] > rank[best]:
-                        best = v
-                bz = best // (height * width) - z
-                by = (best // width) % height - y
-                bx = best % width - x
-                slot = 0
-                for s in range(n_slots):
-                    if delta[s, 0] == bz and delta[s, 1] == by and delta[s, 2] == bx:
-                        slot = s
-                keys[base] = rank[best] * n_slots + slot
-                tops[base] = best
+                base = row + x
+                best = 0
+                best_rank = rank[base]
+                for c in range(1, n_corners):
+                    r = rank[base + steps[c]]
+                    if r > best_rank:
+                        best_rank = r
+                        best = c
+                keys[base] = best_rank * n_slots + slot_of_delta[codes[best]]
+                tops[base] = base + steps[best]
 
 
 @kernel

@@ -338,7 +338,9 @@ class _Filtration:
             keys = np.empty(n + 1, dtype=np.int64)
             tops = np.zeros(n + 1, dtype=np.int64)
             n_slots = table.delta.shape[0]
-            top_cell_keys(self.rank, *self.grid, table.delta, table.corners, n_slots, keys, tops)
+            slot_of_delta = np.zeros(8, dtype=np.int64)
+            slot_of_delta[table.delta @ np.array([4, 2, 1])] = np.arange(n_slots)
+            top_cell_keys(self.rank, *self.grid, table.corners, slot_of_delta, n_slots, keys, tops)
             keys[n] = _FRAME_KEY
             self._top = keys, tops
         return self._top
