@@ -79,15 +79,17 @@ def slot_masks(
     """
     n_slots = table.delta.shape[0]
     missing = np.full(n_slots, -1, dtype=np.int64)
-    if top_axes is not None:
-        for s in range(n_slots):
-            t = table.kind[s]
+    required = np.zeros(n_slots, dtype=np.int64)
+    for s in range(n_slots):
+        t = table.kind[s]
+        for corner in table.corners[t]:
+            dz, dy, dx = corner - table.delta[s]
+            if dz or dy or dx:
+                required[s] |= 1 << int(9 * dz + 3 * dy + dx + 13)
+        if top_axes is not None:
             missing[s] = int(np.flatnonzero((top_axes == 1) & (table.axes[t] == 0))[0])
     masks = np.empty(rank.size, dtype=np.uint64)
-    fill_slot_masks(
-        np.ascontiguousarray(rank).reshape(rank.shape), table.delta, table.kind, table.corners,
-        missing, masks,
-    )
+    fill_slot_masks(np.ascontiguousarray(rank), required, table.delta, missing, masks)
     return masks
 
 
