@@ -318,27 +318,40 @@ def _edge_key(u, w, rank, edge_slot, axis_type, n_edge_slots):
 
 @kernel
 def reduce_squares(order_col, mask, offsets, cleared, rank_row, height, width,
-                   kind, axes, edge_slot, n_edge_slots, pivot_of_square):
+                   kind, axes, edge_slot, n_edge_slots, pivot_of_square, column_of_pivot):
     """Reduce the boundaries of the squares of a 3D grid: columns in the order ``order_col``
     (squares marked in ``cleared`` skipped; ``mask`` and ``offsets`` as in :func:`low_pairs`),
     rows (edges) in the order of ``rank_row``. Returns ``(square cell id, pivot row key, top
-    pixel of the square)`` rows and fills ``pivot_of_square`` (-1 where a square has no pivot)."""
+    pixel of the square)`` rows and fills ``pivot_of_square`` (-1 where a square has no pivot).
+
+    ``column_of_pivot`` (one entry per row key) is scratch space: for each pivot, where its
+    column starts in the pool of reduced columns (its length first, then its rows), so that an
+    addition reads one place. An int32 scratch array makes the lookups cheaper; OverflowError
+    if the pool outgrows it."""
     n = order_col.shape[0]
-    n_keys = n * n_edge_slots
-    column_of_pivot = np.full(n_keys, -1, dtype=np.int64)
-    start = np.zeros(64, dtype=np.int64)
+    column_of_pivot[:] = -1
+    limit = np.iinfo(column_of_pivot.dtype).max
     pool = np.empty(1024, dtype=np.int64)
     used = 0
-    n_columns = 0
     work = np.empty(64, dtype=np.int64)
     spare = np.empty(64, dtype=np.int64)
     out = np.empty((1024, 3), dtype=np.int64)
     count = 0
     pivot_of_square[:] = _NONE
     strides = np.array([height * width, width, 1], dtype=np.int64)
+    n_cells = cleared.shape[0]
     for i in range(n):
-        if i + _AHEAD < n:
-            prefetch(mask, order_col[i + _AHEAD])
+        if i + 2 * _AHEAD < n:
+            prefetch(mask, order_col[i + 2 * _AHEAD])
+        if i + _AHEAD < n:  # its mask is in the cache by now: ask for its squares' data
+            q = order_col[i + _AHEAD]
+            ahead = mask[q]
+            for s in range(offsets.shape[0]):
+                if (ahead >> np.uint64(s)) & 1:
+                    base = q + offsets[s, 0]
+                    prefetch(cleared, min(base * 3 + kind[s], n_cells - 1))
+                    prefetch(rank_row, base)
+                    prefetch(rank_row, min(base + height * width + width, n - 1))
         p = order_col[i]
         bits = mask[p]
         for s in range(offsets.shape[0]):
@@ -374,11 +387,11 @@ def reduce_squares(order_col, mask, offsets, cleared, rank_row, height, width,
                     b -= 1
                 work[b + 1] = key
             while length > 0:
-                column = column_of_pivot[work[0]]
+                column = np.int64(column_of_pivot[work[0]])
                 if column < 0:
                     break
-                lo = start[column]
-                hi = start[column + 1]
+                lo = column + 1
+                hi = lo + pool[column]
                 needed = length + hi - lo
                 if spare.shape[0] < needed:
                     spare = np.empty(2 * needed, dtype=np.int64)
@@ -410,20 +423,16 @@ def reduce_squares(order_col, mask, offsets, cleared, rank_row, height, width,
                 length = k
             if length == 0:
                 continue
-            if n_columns + 2 > start.shape[0]:
-                bigger = np.empty(2 * start.shape[0], dtype=np.int64)
-                bigger[: n_columns + 1] = start[: n_columns + 1]
-                start = bigger
-            if used + length > pool.shape[0]:
-                bigger = np.empty(2 * (used + length), dtype=np.int64)
+            if used + length + 1 > limit:
+                raise OverflowError("the reduced columns outgrow column_of_pivot's type")
+            if used + length + 1 > pool.shape[0]:
+                bigger = np.empty(2 * (used + length + 1), dtype=np.int64)
                 bigger[:used] = pool[:used]
                 pool = bigger
-            start[n_columns] = used
-            pool[used : used + length] = work[:length]
-            used += length
-            start[n_columns + 1] = used
-            column_of_pivot[work[0]] = n_columns
-            n_columns += 1
+            column_of_pivot[work[0]] = used
+            pool[used] = length
+            pool[used + 1 : used + 1 + length] = work[:length]
+            used += length + 1
             if count == out.shape[0]:
                 bigger2 = np.empty((2 * count, 3), dtype=np.int64)
                 bigger2[:count] = out[:count]

@@ -27,6 +27,7 @@ __all__ = ["BettiMatchingResult", "betti_matching", "betti_matching_batch"]
 
 Filtration = Literal["superlevel", "sublevel"]
 _FRAME_KEY = np.iinfo(np.int64).max
+_PIVOT_SCRATCH = np.int32  # the 3D reduction's pivot table, widened to int64 when needed
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -446,10 +447,18 @@ def _middle(f: _Filtration, g: _Filtration, c: _Filtration, merged: dict[str, np
     cells = (*f.grid[1:], squares.kind, squares.axes, edge_slot, n_edge_slots)
     n = f.order.shape[0]
     pivots = np.empty(n * 3, dtype=np.int64)
+    scratch = [np.empty(n * n_edge_slots, dtype=_PIVOT_SCRATCH)]  # int64 if columns outgrow it
+
+    def reduce(*args):
+        try:
+            return reduce_squares(*args, scratch[0])
+        except OverflowError:
+            scratch[0] = np.empty(n * n_edge_slots, dtype=np.int64)
+            return reduce_squares(*args, scratch[0])
     masks = {name: x.masks(3, 2) for name, x in (("f", f), ("g", g), ("c", c))}
 
     def own(x: _Filtration, name: str) -> tuple[np.ndarray, np.ndarray]:
-        rows = reduce_squares(x.order, masks[name], offsets, merged[name], x.rank, *cells, pivots)
+        rows = reduce(x.order, masks[name], offsets, merged[name], x.rank, *cells, pivots)
         births = x.order[rows[:, 1] // n_edge_slots]
         keep = x.values[births] != x.values[rows[:, 2]]
         rows = rows[keep]
@@ -465,8 +474,8 @@ def _middle(f: _Filtration, g: _Filtration, c: _Filtration, merged: dict[str, np
     of_key_g[rows_g[:, 1]] = np.arange(len(rows_g))
     image_f = np.empty(n * 3, dtype=np.int64)
     image_g = np.empty(n * 3, dtype=np.int64)
-    reduce_squares(c.order, masks["c"], offsets, merged["c"], f.rank, *cells, image_f)
-    reduce_squares(c.order, masks["c"], offsets, merged["c"], g.rank, *cells, image_g)
+    reduce(c.order, masks["c"], offsets, merged["c"], f.rank, *cells, image_f)
+    reduce(c.order, masks["c"], offsets, merged["c"], g.rank, *cells, image_g)
     key_f = image_f[rows_c[:, 0]]
     key_g = image_g[rows_c[:, 0]]
     a = np.where(key_f >= 0, of_key_f[np.maximum(key_f, 0)], -1)
