@@ -455,6 +455,7 @@ def _middle(f: _Filtration, g: _Filtration, c: _Filtration, merged: dict[str, np
         except OverflowError:
             scratch[0] = np.empty(n * n_edge_slots, dtype=np.int64)
             return reduce_squares(*args, scratch[0])
+
     masks = {name: x.masks(3, 2) for name, x in (("f", f), ("g", g), ("c", c))}
 
     def own(x: _Filtration, name: str) -> tuple[np.ndarray, np.ndarray]:
