@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
@@ -68,6 +69,17 @@ def test_pairs_are_those_of_the_engine(ndim, construction):
         for d in range(ndim):
             ours = np.concatenate([matched[d], unmatched[d]])
             assert sorted(map(tuple, ours.tolist())) == sorted(map(tuple, engine.critical_pixels(d).tolist()))
+
+
+def test_narrow_pivot_table_widens_when_columns_outgrow_it(monkeypatch):
+    """The 3D reduction looks pivots up in an int32 table and widens it on overflow: with an
+    int8 table the overflow happens at once, and the matching is unchanged."""
+    module = importlib.import_module("toposeg.persistence.betti_matching")
+    rng = np.random.default_rng(5)
+    f, g = rng.random((9, 10, 11)), rng.random((9, 10, 11))
+    expected = _as_sets(betti_matching(f, g))
+    monkeypatch.setattr(module, "_PIVOT_SCRATCH", np.int8)
+    assert _as_sets(betti_matching(f, g)) == expected
 
 
 reference = load_reference()

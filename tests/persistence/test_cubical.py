@@ -261,3 +261,29 @@ def test_batch_equals_one_by_one():
         cubical_persistence_batch(batch[0])
     with pytest.raises(ValueError, match="workers must be a positive integer"):
         cubical_persistence_batch(batch, workers=0)
+
+
+@pytest.mark.parametrize("connectivity", [1, 3])
+def test_wide_keys_match_gudhi(monkeypatch, connectivity):
+    """Volumes above 2**26 voxels store the dimension-1 keys as int64 and pack ids in just the
+    bits they need; the same layout, forced on small volumes, gives gudhi's pairs."""
+    from toposeg.persistence import _reduction
+
+    monkeypatch.setattr(_reduction, "_NARROW", 0)
+    assert _reduction.key_layout(8 * 8 * 8) == (np.int64, 11)
+    rng = np.random.default_rng(31 + connectivity)
+    for _ in range(40):
+        _check_against_gudhi(_random_image(rng, 3), bool(rng.integers(2)), connectivity)
+
+
+def test_key_layout_above_the_old_ceiling():
+    from toposeg.persistence._reduction import key_layout
+
+    assert key_layout(2**26 - 1) == (np.int32, 32)  # the narrow layout, as before
+    assert key_layout(2**26 + 1) == (np.int64, 28)  # 3n < 2**28
+    assert key_layout(514**3) == (np.int64, 29)  # a 512^3 block with its frame
+    for n in (2**26 + 1, 514**3, 2**28 - 1):  # the largest packed entry stays below 2**63
+        _, shift = key_layout(n)
+        assert ((32 * n - 1) << shift | (3 * n - 1)) < 2**63
+    with pytest.raises(ValueError, match="too large for dimension 1"):
+        key_layout(2**28)

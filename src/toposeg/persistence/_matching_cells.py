@@ -17,6 +17,8 @@ from itertools import product
 
 import numpy as np
 
+from toposeg.persistence._matching_kernels import fill_slot_masks
+
 __all__ = ["CellTable", "cell_table"]
 
 
@@ -73,35 +75,22 @@ def slot_masks(
 
     With ``top_axes`` (the cells are of dimension ``ndim - 1``), bit ``L + s`` (``2 L + s``)
     also says that the top cell before (after) the cell along its missing axis exists,
-    ``L`` being the number of slots. Computed one slot at a time on whole arrays.
+    ``L`` being the number of slots. One compiled pass over the grid.
     """
-    shape = rank.shape
-    padded = np.pad(rank, 1, constant_values=np.iinfo(np.int64).max)
     n_slots = table.delta.shape[0]
-    masks = np.zeros(shape, dtype=np.uint64)
-    coordinates = [
-        np.arange(s).reshape([-1 if a == axis else 1 for a in range(3)])
-        for axis, s in enumerate(shape)
-    ]
+    missing = np.full(n_slots, -1, dtype=np.int64)
+    required = np.zeros(n_slots, dtype=np.int64)
     for s in range(n_slots):
         t = table.kind[s]
-        ok = np.ones(shape, dtype=bool)
         for corner in table.corners[t]:
-            relative = corner - table.delta[s]
-            if not relative.any():
-                continue
-            window = tuple(slice(1 + r, 1 + r + n) for r, n in zip(relative, shape))
-            ok &= padded[window] < rank
-        masks |= ok.astype(np.uint64) << np.uint64(s)
-        if top_axes is None:
-            continue
-        missing = int(np.flatnonzero((top_axes == 1) & (table.axes[t] == 0))[0])
-        base = coordinates[missing] - table.delta[s, missing]
-        before = ok & (base >= 1)
-        after = ok & (base <= shape[missing] - 2)
-        masks |= before.astype(np.uint64) << np.uint64(n_slots + s)
-        masks |= after.astype(np.uint64) << np.uint64(2 * n_slots + s)
-    return masks.ravel()
+            dz, dy, dx = corner - table.delta[s]
+            if dz or dy or dx:
+                required[s] |= 1 << int(9 * dz + 3 * dy + dx + 13)
+        if top_axes is not None:
+            missing[s] = int(np.flatnonzero((top_axes == 1) & (table.axes[t] == 0))[0])
+    masks = np.empty(rank.size, dtype=np.uint64)
+    fill_slot_masks(np.ascontiguousarray(rank), required, table.delta, missing, masks)
+    return masks
 
 
 def slot_offsets(

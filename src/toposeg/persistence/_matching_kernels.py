@@ -26,39 +26,78 @@ _NONE = -1
 _AHEAD = 8  # pixels ahead whose data is asked for in advance
 
 
-@inline_kernel
-def _root(parent, x):
-    while parent[x] != x:
-        parent[x] = parent[parent[x]]
-        x = parent[x]
-    return x
+@kernel
+def fill_slot_masks(rank, required, base_delta, missing, masks):
+    """The bits of :func:`._matching_cells.slot_masks` for the ``(depth, height, width)`` grid
+    of ranks ``rank``. A pixel's neighbours of lower rank are first gathered as bits of the
+    3x3x3 cube (bit ``9 (dz + 1) + 3 (dy + 1) + dx + 1``); the cell of slot ``s`` exists and
+    has the pixel as top vertex when the bits ``required[s]`` (its other vertices) are all
+    set. Where ``missing[s] >= 0`` (cells of dimension ``ndim - 1``), bits ``L + s`` and
+    ``2 L + s`` say that the top cell before and after it along that axis exists, its base
+    being at ``-base_delta[s]`` from the pixel."""
+    depth, height, width = rank.shape
+    n_slots = required.shape[0]
+    one = np.uint64(1)
+    for z in range(depth):
+        z0 = -1 if z > 0 else 0
+        z1 = 1 if z < depth - 1 else 0
+        for y in range(height):
+            y0 = -1 if y > 0 else 0
+            y1 = 1 if y < height - 1 else 0
+            for x in range(width):
+                x0 = -1 if x > 0 else 0
+                x1 = 1 if x < width - 1 else 0
+                r = rank[z, y, x]
+                low = np.int64(0)
+                for dz in range(z0, z1 + 1):
+                    for dy in range(y0, y1 + 1):
+                        for dx in range(x0, x1 + 1):
+                            if rank[z + dz, y + dy, x + dx] < r:
+                                low |= np.int64(1) << np.int64(9 * dz + 3 * dy + dx + 13)
+                bits = np.uint64(0)
+                for s in range(n_slots):
+                    if low & required[s] != required[s]:
+                        continue
+                    bits |= one << np.uint64(s)
+                    m = missing[s]
+                    if m >= 0:
+                        b = (z if m == 0 else (y if m == 1 else x)) - base_delta[s, m]
+                        size = depth if m == 0 else (height if m == 1 else width)
+                        if b >= 1:
+                            bits |= one << np.uint64(n_slots + s)
+                        if b <= size - 2:
+                            bits |= one << np.uint64(2 * n_slots + s)
+                masks[(z * height + y) * width + x] = bits
 
 
 @kernel
-def top_cell_keys(rank, depth, height, width, delta, corners, n_slots, keys, tops):
+def top_cell_keys(rank, depth, height, width, corners, slot_of_delta, n_slots, keys, tops):
     """Key and top vertex of every top cell (indexed by the flat index of its base); cells
-    that do not exist keep key -1."""
+    that do not exist keep key -1. ``slot_of_delta[4 dz + 2 dy + dx]`` is the slot of the
+    top vertex at ``(dz, dy, dx)`` from the base."""
     keys[:] = -1
+    n_corners = corners.shape[1]
+    steps = np.empty(n_corners, dtype=np.int64)
+    codes = np.empty(n_corners, dtype=np.int64)
+    for c in range(n_corners):
+        dz, dy, dx = corners[0, c, 0], corners[0, c, 1], corners[0, c, 2]
+        steps[c] = (dz * height + dy) * width + dx
+        codes[c] = 4 * dz + 2 * dy + dx
     dz = 1 if corners[0, :, 0].max() > 0 else 0
     for z in range(depth - dz):
         for y in range(height - 1):
+            row = (z * height + y) * width
             for x in range(width - 1):
-                base = (z * height + y) * width + x
-                best = base
-                for c in range(corners.shape[1]):
-                    dz, dy, dx = corners[0, c, 0], corners[0, c, 1], corners[0, c, 2]
-                    v = base + (dz * height + dy) * width + dx
-                    if rank[v] > rank[best]:
-                        best = v
-                bz = best // (height * width) - z
-                by = (best // width) % height - y
-                bx = best % width - x
-                slot = 0
-                for s in range(n_slots):
-                    if delta[s, 0] == bz and delta[s, 1] == by and delta[s, 2] == bx:
-                        slot = s
-                keys[base] = rank[best] * n_slots + slot
-                tops[base] = best
+                base = row + x
+                best = 0
+                best_rank = rank[base]
+                for c in range(1, n_corners):
+                    r = rank[base + steps[c]]
+                    if r > best_rank:
+                        best_rank = r
+                        best = c
+                keys[base] = best_rank * n_slots + slot_of_delta[codes[best]]
+                tops[base] = base + steps[best]
 
 
 @kernel
@@ -67,24 +106,26 @@ def low_pairs(values, rank, order, mask, offsets, pair_of_vertex):
     ``pair_of_vertex`` (-1 where a vertex gives birth to no pair). ``mask`` and ``offsets``
     come from :func:`._matching_cells.slot_masks` and :func:`._matching_cells.slot_offsets`."""
     n = order.shape[0]
-    parent = np.arange(n)
+    forest = np.empty((n, 2), dtype=np.int64)  # parent, rank
+    forest[:, 0] = np.arange(n)
+    forest[:, 1] = rank
+    rows = forest.reshape(-1)
     pairs = np.empty((n, 2), dtype=np.int64)
     count = 0
     pair_of_vertex[:] = _NONE
     for i in range(n):
         if i + _AHEAD < n:
-            prefetch(mask, order[i + _AHEAD])
-            prefetch(parent, order[i + _AHEAD])
+            _prefetch_around(mask, rows, 2, order[i + _AHEAD], offsets, 1, n)
         p = order[i]
         bits = mask[p]
         s = 0
         while bits:
             if bits & 1:
-                a = _root(parent, p)
-                b = _root(parent, p + offsets[s, 1])
+                a = _root2(forest, p)
+                b = _root2(forest, p + offsets[s, 1])
                 if a != b:
-                    young = a if rank[a] > rank[b] else b
-                    parent[young] = b if young == a else a
+                    young = a if forest[a, 1] > forest[b, 1] else b
+                    forest[young, 0] = b if young == a else a
                     if values[young] != values[p]:
                         pairs[count, 0] = young
                         pairs[count, 1] = p
@@ -104,15 +145,17 @@ def low_matches(
     share its components, and each root also keeps the ranks in ``f`` and ``g`` of the
     component's eldest vertex for ``f`` and ``g``."""
     n = order_c.shape[0]
-    forest = np.empty((n, 3), dtype=np.int64)  # parent, eldest rank in f, in g
+    forest = np.empty((n, 4), dtype=np.int64)  # parent, eldest rank in f, in g, rank in c
     forest[:, 0] = np.arange(n)
     forest[:, 1] = rank_f
     forest[:, 2] = rank_g
+    forest[:, 3] = rank_c
+    rows = forest.reshape(-1)
     matches = np.empty((n, 2), dtype=np.int64)
     count = 0
     for i in range(n):
         if i + _AHEAD < n:
-            prefetch(mask, order_c[i + _AHEAD])
+            _prefetch_around(mask, rows, 4, order_c[i + _AHEAD], offsets, 1, n)
         p = order_c[i]
         bits = mask[p]
         s = 0
@@ -121,7 +164,7 @@ def low_matches(
                 a = _root2(forest, p)
                 b = _root2(forest, p + offsets[s, 1])
                 if a != b:
-                    young, old = (a, b) if rank_c[a] > rank_c[b] else (b, a)
+                    young, old = (a, b) if forest[a, 3] > forest[b, 3] else (b, a)
                     forest[young, 0] = old
                     young_f = max(forest[a, 1], forest[b, 1])
                     young_g = max(forest[a, 2], forest[b, 2])
@@ -137,6 +180,18 @@ def low_matches(
             bits >>= np.uint64(1)
             s += 1
     return matches[:count].copy()
+
+
+@inline_kernel
+def _prefetch_around(mask, rows, width, q, offsets, n_columns, n):
+    """Ask in advance for the mask of pixel ``q`` and the union-find rows (``width`` int64 each,
+    flattened in ``rows``) at ``q + offsets[s, c]`` for every slot ``s`` and ``c < n_columns``
+    (clamped to ``0 .. n - 1``)."""
+    prefetch(mask, q)
+    for s in range(offsets.shape[0]):
+        for c in range(n_columns):
+            x = min(max(q + offsets[s, c], 0), n - 1)
+            prefetch(rows, width * x)
 
 
 @inline_kernel
@@ -168,17 +223,20 @@ def top_pairs(
     n = order.shape[0]
     n_slots = offsets.shape[0]
     frame = keys.shape[0] - 1
-    forest = np.empty((frame + 1, 3), dtype=np.int64)  # parent, eldest key in c, its cell
+    # parent, eldest key in c, its cell, key in f
+    forest = np.empty((frame + 1, 4), dtype=np.int64)
     forest[:, 0] = np.arange(frame + 1)
     forest[:, 1] = keys_c
     forest[:, 2] = np.arange(frame + 1)
+    forest[:, 3] = keys
+    rows = forest.reshape(-1)
     pairs = np.empty((n, 2), dtype=np.int64)
     count = 0
     image_of_cell[:] = _NONE
     merged[:] = False
     for i in range(n - 1, -1, -1):
         if i >= _AHEAD:
-            prefetch(mask, order[i - _AHEAD])
+            _prefetch_around(mask, rows, 4, order[i - _AHEAD], offsets, 2, frame)
         p = order[i]
         bits = mask[p]
         for s in range(n_slots - 1, -1, -1):
@@ -190,7 +248,7 @@ def top_pairs(
             if a == b:
                 continue
             merged[(p + offsets[s, 0]) * n_types + kind[s]] = True
-            young, old = (a, b) if keys[a] < keys[b] else (b, a)
+            young, old = (a, b) if forest[a, 3] < forest[b, 3] else (b, a)
             forest[young, 0] = old
             young_c = forest[a, 2] if forest[a, 1] < forest[b, 1] else forest[b, 2]
             if forest[a, 1] < forest[b, 1]:
@@ -217,26 +275,29 @@ def top_matches(
     n = order_c.shape[0]
     n_slots = offsets.shape[0]
     frame = keys_c.shape[0] - 1
-    parent = np.arange(frame + 1)
+    forest = np.empty((frame + 1, 2), dtype=np.int64)  # parent, key
+    forest[:, 0] = np.arange(frame + 1)
+    forest[:, 1] = keys_c
+    rows = forest.reshape(-1)
     matches = np.empty((n, 2), dtype=np.int64)
     count = 0
     merged[:] = False
     for i in range(n - 1, -1, -1):
         if i >= _AHEAD:
-            prefetch(mask, order_c[i - _AHEAD])
+            _prefetch_around(mask, rows, 2, order_c[i - _AHEAD], offsets, 2, frame)
         p = order_c[i]
         bits = mask[p]
         for s in range(n_slots - 1, -1, -1):
             if not (bits >> np.uint64(s)) & 1:
                 continue
             u, w = _cofaces(p, s, bits, offsets, n_slots, frame)
-            a = _root(parent, u)
-            b = _root(parent, w)
+            a = _root2(forest, u)
+            b = _root2(forest, w)
             if a == b:
                 continue
             merged[(p + offsets[s, 0]) * n_types + kind[s]] = True
-            young = a if keys_c[a] < keys_c[b] else b
-            parent[young] = b if young == a else a
+            young = a if forest[a, 1] < forest[b, 1] else b
+            forest[young, 0] = b if young == a else a
             if values_c[p] != values_c[tops_c[young]]:
                 pf = image_f[young]
                 pg = image_g[young]
@@ -257,27 +318,40 @@ def _edge_key(u, w, rank, edge_slot, axis_type, n_edge_slots):
 
 @kernel
 def reduce_squares(order_col, mask, offsets, cleared, rank_row, height, width,
-                   kind, axes, edge_slot, n_edge_slots, pivot_of_square):
+                   kind, axes, edge_slot, n_edge_slots, pivot_of_square, column_of_pivot):
     """Reduce the boundaries of the squares of a 3D grid: columns in the order ``order_col``
     (squares marked in ``cleared`` skipped; ``mask`` and ``offsets`` as in :func:`low_pairs`),
     rows (edges) in the order of ``rank_row``. Returns ``(square cell id, pivot row key, top
-    pixel of the square)`` rows and fills ``pivot_of_square`` (-1 where a square has no pivot)."""
+    pixel of the square)`` rows and fills ``pivot_of_square`` (-1 where a square has no pivot).
+
+    ``column_of_pivot`` (one entry per row key) is scratch space: for each pivot, where its
+    column starts in the pool of reduced columns (its length first, then its rows), so that an
+    addition reads one place. An int32 scratch array makes the lookups cheaper; OverflowError
+    if the pool outgrows it."""
     n = order_col.shape[0]
-    n_keys = n * n_edge_slots
-    column_of_pivot = np.full(n_keys, -1, dtype=np.int64)
-    start = np.zeros(64, dtype=np.int64)
+    column_of_pivot[:] = -1
+    limit = np.iinfo(column_of_pivot.dtype).max
     pool = np.empty(1024, dtype=np.int64)
     used = 0
-    n_columns = 0
     work = np.empty(64, dtype=np.int64)
     spare = np.empty(64, dtype=np.int64)
     out = np.empty((1024, 3), dtype=np.int64)
     count = 0
     pivot_of_square[:] = _NONE
     strides = np.array([height * width, width, 1], dtype=np.int64)
+    n_cells = cleared.shape[0]
     for i in range(n):
-        if i + _AHEAD < n:
-            prefetch(mask, order_col[i + _AHEAD])
+        if i + 2 * _AHEAD < n:
+            prefetch(mask, order_col[i + 2 * _AHEAD])
+        if i + _AHEAD < n:  # its mask is in the cache by now: ask for its squares' data
+            q = order_col[i + _AHEAD]
+            ahead = mask[q]
+            for s in range(offsets.shape[0]):
+                if (ahead >> np.uint64(s)) & 1:
+                    base = q + offsets[s, 0]
+                    prefetch(cleared, min(base * 3 + kind[s], n_cells - 1))
+                    prefetch(rank_row, base)
+                    prefetch(rank_row, min(base + height * width + width, n - 1))
         p = order_col[i]
         bits = mask[p]
         for s in range(offsets.shape[0]):
@@ -313,11 +387,11 @@ def reduce_squares(order_col, mask, offsets, cleared, rank_row, height, width,
                     b -= 1
                 work[b + 1] = key
             while length > 0:
-                column = column_of_pivot[work[0]]
+                column = np.int64(column_of_pivot[work[0]])
                 if column < 0:
                     break
-                lo = start[column]
-                hi = start[column + 1]
+                lo = column + 1
+                hi = lo + pool[column]
                 needed = length + hi - lo
                 if spare.shape[0] < needed:
                     spare = np.empty(2 * needed, dtype=np.int64)
@@ -349,20 +423,16 @@ def reduce_squares(order_col, mask, offsets, cleared, rank_row, height, width,
                 length = k
             if length == 0:
                 continue
-            if n_columns + 2 > start.shape[0]:
-                bigger = np.empty(2 * start.shape[0], dtype=np.int64)
-                bigger[: n_columns + 1] = start[: n_columns + 1]
-                start = bigger
-            if used + length > pool.shape[0]:
-                bigger = np.empty(2 * (used + length), dtype=np.int64)
+            if used + length + 1 > limit:
+                raise OverflowError("the reduced columns outgrow column_of_pivot's type")
+            if used + length + 1 > pool.shape[0]:
+                bigger = np.empty(2 * (used + length + 1), dtype=np.int64)
                 bigger[:used] = pool[:used]
                 pool = bigger
-            start[n_columns] = used
-            pool[used : used + length] = work[:length]
-            used += length
-            start[n_columns + 1] = used
-            column_of_pivot[work[0]] = n_columns
-            n_columns += 1
+            column_of_pivot[work[0]] = used
+            pool[used] = length
+            pool[used + 1 : used + 1 + length] = work[:length]
+            used += length + 1
             if count == out.shape[0]:
                 bigger2 = np.empty((2 * count, 3), dtype=np.int64)
                 bigger2[:count] = out[:count]

@@ -123,8 +123,9 @@ def cell_keys(rank, depth, height, width, sec, edge_key, square_key, cube_key):
 
 
 @leaf_kernel
-def _facets(s, step, edge_key, entries):
-    """The four edges of square ``s`` as sorted entries ``(key << 32) | id`` in ``entries``."""
+def _facets(s, step, edge_key, entries, shift):
+    """The four edges of square ``s`` as sorted entries ``(key << shift) | id`` in
+    ``entries``."""
     a = s // 3
     normal = s % 3
     i = 1 if normal == 0 else 0
@@ -133,10 +134,10 @@ def _facets(s, step, edge_key, entries):
     e1 = 3 * (a + step[j]) + i
     e2 = 3 * a + j
     e3 = 3 * (a + step[i]) + j
-    k0 = (np.int64(edge_key[e0]) << 32) | e0
-    k1 = (np.int64(edge_key[e1]) << 32) | e1
-    k2 = (np.int64(edge_key[e2]) << 32) | e2
-    k3 = (np.int64(edge_key[e3]) << 32) | e3
+    k0 = (np.int64(edge_key[e0]) << shift) | e0
+    k1 = (np.int64(edge_key[e1]) << shift) | e1
+    k2 = (np.int64(edge_key[e2]) << shift) | e2
+    k3 = (np.int64(edge_key[e3]) << shift) | e3
     low01 = min(k0, k1)
     high01 = max(k0, k1)
     low23 = min(k2, k3)
@@ -310,11 +311,11 @@ def _apparent_edges(edge_key, square_key, depth, height, width, sec, partner, pa
 
 
 @kernel
-def _link_apparent_cubes(square_key, cube_key, depth, height, width, paired, parent):
+def _link_apparent_cubes(square_key, cube_key, depth, height, width, paired, parent, shift):
     """Pair every cube with its youngest facet when that square's other side is younger (or
     absent): the cube is still alone when the square arrives, so link it at once in the
     union-find ``parent`` (over cubes, the outside last), which starts with every cube alone.
-    Returns the unpaired squares as entries ``(key << 32) | id``."""
+    Returns the unpaired squares as entries ``(key << shift) | id``."""
     for c in range(parent.shape[0]):
         parent[c] = c
     sy = width + 2
@@ -350,21 +351,22 @@ def _link_apparent_cubes(square_key, cube_key, depth, height, width, paired, par
     n = 0
     for s in range(square_key.shape[0]):
         if square_key[s] >= 0 and not paired[s]:
-            entries[n] = (np.int64(square_key[s]) << 32) | s
+            entries[n] = (np.int64(square_key[s]) << shift) | s
             n += 1
     return entries
 
 
 @kernel
-def _split_squares(entries, cube_key, step, parent):
+def _split_squares(entries, cube_key, step, parent, shift):
     """Union-find over cubes with the unpaired squares, youngest first (``entries`` sorted
     increasingly): a square joining two components creates a void; the others kill a loop and
     are returned, oldest first."""
     outside = cube_key.shape[0]
     killing = np.empty(entries.shape[0], dtype=np.int64)
+    low = (np.int64(1) << shift) - 1
     n = 0
     for k in range(entries.shape[0] - 1, -1, -1):
-        s = entries[k] & 0xFFFFFFFF
+        s = entries[k] & low
         a = s // 3
         below = a - step[s % 3]
         r1 = find(parent, a if cube_key[a] >= 0 else outside)
@@ -383,16 +385,12 @@ def reduce_dim1(rank: np.ndarray, depth: int, height: int, width: int) -> tuple[
     Returns ``(births, deaths)``: the keys of the paired edges and squares, for the pairs
     whose cells enter with different vertices (the others have zero persistence).
     """
-    if rank.shape[0] >= 2**26:  # keys must stay below 2**31 to pack (key << 32) | id
-        raise ValueError(
-            f"a {depth}x{height}x{width} volume is too large for dimension 1 (at most 2**26 "
-            "voxels including a frame); compute persistence on overlapping tiles"
-        )
     step = np.array([(height + 2) * (width + 2), width + 2, 1], dtype=np.int64)
     n = rank.shape[0]
-    edge_key = scratch("edge_key", 3 * n, np.int32)
-    square_key = scratch("square_key", 3 * n, np.int32)
-    cube_key = scratch("cube_key", n, np.int32)
+    key_type, shift = key_layout(n)
+    edge_key = scratch("edge_key", 3 * n, key_type)
+    square_key = scratch("square_key", 3 * n, key_type)
+    cube_key = scratch("cube_key", n, key_type)
     cell_keys(rank, depth, height, width, SEC, edge_key, square_key, cube_key)
     partner = scratch("partner", 3 * n, np.int32)
     partner[:] = -1
@@ -400,14 +398,52 @@ def reduce_dim1(rank: np.ndarray, depth: int, height: int, width: int) -> tuple[
     paired[:] = False
     _apparent_edges(edge_key, square_key, depth, height, width, SEC, partner, paired)
     parent = scratch("cube_parent", n + 1, np.int32)
-    entries = _link_apparent_cubes(square_key, cube_key, depth, height, width, paired, parent)
+    entries = _link_apparent_cubes(
+        square_key, cube_key, depth, height, width, paired, parent, shift
+    )
     entries.sort()
-    killing = _split_squares(entries, cube_key, step, parent)
-    return _reduce_killing(edge_key, square_key, partner, killing, step)
+    killing = _split_squares(entries, cube_key, step, parent, shift)
+    return _reduce_killing(edge_key, square_key, partner, killing, step, shift)
+
+
+_NARROW = 2**31  # keys below this bound are stored as int32
+
+
+def key_layout(n: int) -> tuple[type, int]:
+    """How :func:`reduce_dim1` stores the keys of a padded volume of ``n`` voxels: the dtype
+    of the key arrays and the shift that packs a key and a cell id into one int64,
+    ``(key << shift) | id``.
+
+    Keys (``32 * rank + sec``) below 2**31 are int32 and ids take 32 bits (the fast layout,
+    up to about 400^3 voxels); larger volumes get int64 keys and ids of just the bits they
+    need. The packed entries must stay below 2**63.
+
+    Examples
+    --------
+    >>> key_layout(2**20)
+    (<class 'numpy.int32'>, 32)
+    >>> key_layout(2**27)
+    (<class 'numpy.int64'>, 29)
+    """
+    if 3 * n >= 2**31:  # ids and partners are int32
+        raise ValueError(_too_large(n))
+    if 32 * n < _NARROW:
+        return np.int32, 32
+    shift = (3 * n - 1).bit_length()
+    if (32 * n) >> (63 - shift):
+        raise ValueError(_too_large(n))
+    return np.int64, shift
+
+
+def _too_large(n: int) -> str:
+    return (
+        f"a volume of {n} voxels (with its frame) is too large for dimension 1 (at most "
+        "2**28 voxels, about 640^3); compute persistence on overlapping tiles"
+    )
 
 
 @kernel
-def _reduce_killing(edge_key, square_key, partner, killing, step):
+def _reduce_killing(edge_key, square_key, partner, killing, step, shift):
     """Reduce the killing squares (see the module notes); returns the keys of the pairs of
     nonzero persistence."""
     # partner[e]: the square paired with edge e (apparent pair), -1 while e is free, or
@@ -418,7 +454,7 @@ def _reduce_killing(edge_key, square_key, partner, killing, step):
     n_pairs = 0
 
     # Reduce the boundaries of the killing squares, oldest first; the pivot of a column
-    # is its youngest edge (entries are (key << 32) | id). The working column is the Z/2 sum
+    # is its youngest edge (entries are (key << shift) | id). The working column is the Z/2 sum
     # of a sorted array and a max-heap: earlier reduced columns (long) are merged into the
     # array, apparent columns (the three older edges of the pivot's square) are pushed on the
     # heap, equal entries cancel when they meet at the top, and the heap is merged into the
@@ -433,6 +469,7 @@ def _reduce_killing(edge_key, square_key, partner, killing, step):
     stored = np.empty(1024, dtype=np.int64)
     store_start = np.zeros(killing.shape[0] + 1, dtype=np.int64)
     n_stored = 0
+    low = (np.int64(1) << shift) - 1
     for position in range(killing.shape[0]):
         if position + _AHEAD < killing.shape[0]:  # fetch the cells of a later square's edges
             a = killing[position + _AHEAD] // 3
@@ -440,16 +477,16 @@ def _reduce_killing(edge_key, square_key, partner, killing, step):
                 prefetch(edge_key, 3 * (a + step[axis]))
                 prefetch(partner, 3 * (a + step[axis]))
         s = killing[position]
-        _facets(s, step, edge_key, column)
+        _facets(s, step, edge_key, column, shift)
         length = 4
         size = 0
         while True:
             length, size, pivot = _pop_pivot(column, length, heap, size)
             if pivot < 0:
                 break  # cannot happen for a killing square: kept for safety
-            other = partner[pivot & 0xFFFFFFFF]
+            other = partner[pivot & low]
             if other == -1:  # a new pivot: store the column, the pivot last
-                partner[pivot & 0xFFFFFFFF] = -2 - n_stored
+                partner[pivot & low] = -2 - n_stored
                 start = store_start[n_stored]
                 stored = _grow(stored, start + length + size + 1)
                 end = start + length + size + 1
@@ -466,13 +503,13 @@ def _reduce_killing(edge_key, square_key, partner, killing, step):
                     end = start + end - k
                 n_stored += 1
                 store_start[n_stored] = end
-                if pivot >> 37 != square_key[s] >> 5:
-                    births[n_pairs] = pivot >> 32
+                if pivot >> (shift + 5) != square_key[s] >> 5:
+                    births[n_pairs] = pivot >> shift
                     deaths[n_pairs] = square_key[s]
                     n_pairs += 1
                 break
             if other >= 0:  # apparent: the square's three other edges go on the heap
-                _facets(other, step, edge_key, facets)
+                _facets(other, step, edge_key, facets, shift)
                 for k in range(3):  # facets[3] is the pivot itself
                     size = _heap_push(heap, size, facets[k])
                 if size > length + 64:  # keep the heap small: merge it into the array

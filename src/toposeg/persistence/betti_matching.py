@@ -27,6 +27,7 @@ __all__ = ["BettiMatchingResult", "betti_matching", "betti_matching_batch"]
 
 Filtration = Literal["superlevel", "sublevel"]
 _FRAME_KEY = np.iinfo(np.int64).max
+_PIVOT_SCRATCH = np.int32  # the 3D reduction's pivot table, widened to int64 when needed
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -330,6 +331,22 @@ class _Filtration:
         self.rank[self.order] = np.arange(self.order.shape[0])
         self.grid = grid
         self._top: tuple[np.ndarray, np.ndarray] | None = None
+        self._masks: dict[tuple[int, int, bool], np.ndarray] = {}
+
+    def masks(self, ndim: int, k: int, cofaces: bool = False) -> np.ndarray:
+        """:func:`slot_masks` of the cells of dimension ``k``, computed once; those of dimension
+        ``ndim - 1`` without cofaces are the masks with cofaces, less the coface bits."""
+        key = (ndim, k, cofaces)
+        if key not in self._masks:
+            table = cell_table(ndim, k)
+            if k == ndim - 1 and not cofaces:
+                n_slots = table.delta.shape[0]
+                low_bits = np.uint64((1 << n_slots) - 1)
+                self._masks[key] = self.masks(ndim, k, True) & low_bits
+            else:
+                top_axes = cell_table(ndim, ndim).axes[0] if cofaces else None
+                self._masks[key] = slot_masks(self.rank.reshape(self.grid), table, top_axes)
+        return self._masks[key]
 
     def top_keys(self, ndim: int) -> tuple[np.ndarray, np.ndarray]:
         if self._top is None:
@@ -338,7 +355,9 @@ class _Filtration:
             keys = np.empty(n + 1, dtype=np.int64)
             tops = np.zeros(n + 1, dtype=np.int64)
             n_slots = table.delta.shape[0]
-            top_cell_keys(self.rank, *self.grid, table.delta, table.corners, n_slots, keys, tops)
+            slot_of_delta = np.zeros(8, dtype=np.int64)
+            slot_of_delta[table.delta @ np.array([4, 2, 1])] = np.arange(n_slots)
+            top_cell_keys(self.rank, *self.grid, table.corners, slot_of_delta, n_slots, keys, tops)
             keys[n] = _FRAME_KEY
             self._top = keys, tops
         return self._top
@@ -379,7 +398,7 @@ def _low(f: _Filtration, g: _Filtration, c: _Filtration, ndim: int):
     offsets = slot_offsets(table, f.grid)
     of_f = np.empty(f.order.shape[0], dtype=np.int64)
     of_g = np.empty_like(of_f)
-    masks = [slot_masks(x.rank.reshape(x.grid), table) for x in (f, g, c)]
+    masks = [x.masks(ndim, 1) for x in (f, g, c)]
     pf = low_pairs(f.values, f.rank, f.order, masks[0], offsets, of_f)
     pg = low_pairs(g.values, g.rank, g.order, masks[1], offsets, of_g)
     matches = low_matches(
@@ -400,14 +419,14 @@ def _top(f: _Filtration, g: _Filtration, c: _Filtration, ndim: int, n_codim: int
         keys, tops = x.top_keys(ndim)
         image = np.empty(n + 1, dtype=np.int64)
         marks = np.empty(n * n_codim, dtype=np.bool_)
-        mask = slot_masks(x.rank.reshape(x.grid), table, top_axes)
+        mask = x.masks(ndim, ndim - 1, True)
         pairs = top_pairs(
             x.values, x.order, mask, offsets, keys, tops, keys_c, n_codim, table.kind, image, marks
         )
         results.append((pairs, image))
         merged[name] = marks
     marks = np.empty(n * n_codim, dtype=np.bool_)
-    mask = slot_masks(c.rank.reshape(c.grid), table, top_axes)
+    mask = c.masks(ndim, ndim - 1, True)
     matches = top_matches(
         c.values, c.order, mask, offsets, keys_c, tops_c, results[0][1], results[1][1], n_codim,
         table.kind, marks,
@@ -428,13 +447,19 @@ def _middle(f: _Filtration, g: _Filtration, c: _Filtration, merged: dict[str, np
     cells = (*f.grid[1:], squares.kind, squares.axes, edge_slot, n_edge_slots)
     n = f.order.shape[0]
     pivots = np.empty(n * 3, dtype=np.int64)
-    masks = {
-        name: slot_masks(x.rank.reshape(x.grid), squares)
-        for name, x in (("f", f), ("g", g), ("c", c))
-    }
+    scratch = [np.empty(n * n_edge_slots, dtype=_PIVOT_SCRATCH)]  # int64 if columns outgrow it
+
+    def reduce(*args):
+        try:
+            return reduce_squares(*args, scratch[0])
+        except OverflowError:
+            scratch[0] = np.empty(n * n_edge_slots, dtype=np.int64)
+            return reduce_squares(*args, scratch[0])
+
+    masks = {name: x.masks(3, 2) for name, x in (("f", f), ("g", g), ("c", c))}
 
     def own(x: _Filtration, name: str) -> tuple[np.ndarray, np.ndarray]:
-        rows = reduce_squares(x.order, masks[name], offsets, merged[name], x.rank, *cells, pivots)
+        rows = reduce(x.order, masks[name], offsets, merged[name], x.rank, *cells, pivots)
         births = x.order[rows[:, 1] // n_edge_slots]
         keep = x.values[births] != x.values[rows[:, 2]]
         rows = rows[keep]
@@ -450,8 +475,8 @@ def _middle(f: _Filtration, g: _Filtration, c: _Filtration, merged: dict[str, np
     of_key_g[rows_g[:, 1]] = np.arange(len(rows_g))
     image_f = np.empty(n * 3, dtype=np.int64)
     image_g = np.empty(n * 3, dtype=np.int64)
-    reduce_squares(c.order, masks["c"], offsets, merged["c"], f.rank, *cells, image_f)
-    reduce_squares(c.order, masks["c"], offsets, merged["c"], g.rank, *cells, image_g)
+    reduce(c.order, masks["c"], offsets, merged["c"], f.rank, *cells, image_f)
+    reduce(c.order, masks["c"], offsets, merged["c"], g.rank, *cells, image_g)
     key_f = image_f[rows_c[:, 0]]
     key_g = image_g[rows_c[:, 0]]
     a = np.where(key_f >= 0, of_key_f[np.maximum(key_f, 0)], -1)
