@@ -21,7 +21,7 @@ import numpy as np
 from toposeg.train import (CVConfig, TrainConfig, fold_plan, load_checkpoint, model_from_checkpoint, predict_samples,
                            score_samples)
 
-COLUMNS = ("dice", "adapted_rand_error", "voi_total", "betti_error_1", "betti_error_0", "betti_error_global_0")
+COLUMNS = ("dice", "adapted_rand_f_score", "voi_total", "betti_error_1", "betti_error_0", "betti_error_global_0")
 
 
 def main(argv: list[str] | None = None) -> int:
