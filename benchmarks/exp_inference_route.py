@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toposeg.train import (CVConfig, TrainConfig, fold_plan, load_checkpoint, model_from_checkpoint, predict_samples,
+from toposeg.train import (CVConfig, fold_plan, load_checkpoint, model_from_checkpoint, predict_samples,
                            score_samples)
 
 COLUMNS = ("dice", "adapted_rand_f_score", "voi_total", "betti_error_1", "betti_error_0", "betti_error_global_0")
@@ -30,9 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--windows", default="256,384", help="comma-separated square window sides")
     args = parser.parse_args(argv)
     record = json.loads((args.run / "cv.json").read_text(encoding="utf-8"))
-    saved = dict(record["config"])
-    config = CVConfig(base=TrainConfig.from_dict(saved.pop("base")), **{k: tuple(v) if isinstance(v, list) else v
-                                                                          for k, v in saved.items()})
+    config = CVConfig.from_dict(record["config"])
     routes = {"whole": None, **{f"window {w}": (int(w), int(w)) for w in args.windows.split(",")}}
     values: dict[str, dict[str, list[float]]] = {route: {c: [] for c in COLUMNS} for route in routes}
     for seed in config.seeds:

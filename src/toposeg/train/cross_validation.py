@@ -149,6 +149,21 @@ class CVConfig:
         values["base"] = self.base.to_dict()
         return json.loads(json.dumps(values))
 
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> CVConfig:
+        """The protocol of :meth:`to_dict`'s values (e.g. ``cv.json``'s ``config``).
+
+        Examples
+        --------
+        >>> from toposeg.train import CVConfig, TrainConfig
+        >>> config = CVConfig(base=TrainConfig(loss="dice"), folds=2, seeds=(0, 1))
+        >>> CVConfig.from_dict(config.to_dict()) == config
+        True
+        """
+        values = dict(values)
+        base = TrainConfig.from_dict(values.pop("base"))
+        return cls(base=base, **{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
 
 @dataclass(frozen=True)
 class CVResult:
