@@ -63,6 +63,20 @@ def test_cv_refuses_another_protocol_in_the_same_folder(runs, capsys):
     assert "holds another protocol" in capsys.readouterr().err
 
 
+
+def test_cv_resumes_a_folder_written_before_an_option_existed_and_adds_seeds(tmp_path):
+    out = tmp_path / "ce"
+    assert main(["cv", "--out", str(out), *TINY_CV, "--seeds", "0"]) == 0
+    record = json.loads((out / "cv.json").read_text())
+    assert record["config"]["base"].pop("classes") == 1  # as an older toposeg wrote it
+    (out / "cv.json").write_text(json.dumps(record))
+    before = (out / "seed0" / "fold0" / "scores.csv").stat().st_mtime_ns
+    assert main(["cv", "--out", str(out), *TINY_CV, "--seeds", "0,1"]) == 0
+    assert (out / "seed0" / "fold0" / "scores.csv").stat().st_mtime_ns == before  # seed 0 reused
+    with open(out / "per_image.csv") as file:
+        assert {r["seed"] for r in csv.DictReader(file)} == {"0", "1"}
+    assert json.loads((out / "cv.json").read_text())["config"]["seeds"] == [0, 1]
+
 def test_compare_prints_one_table_with_tests_and_figures(runs, tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", f"plain={runs / 'ce'}", f"dice={runs / 'dice'}", "--out", str(out), "--figures", "2"]) == 0

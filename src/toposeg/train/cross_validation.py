@@ -251,7 +251,7 @@ def cross_validate(config: CVConfig, out: str | Path, *, progress: bool = False,
     _check_init_runs(config, record["folds"])
     if (out / "cv.json").is_file():
         saved = json.loads((out / "cv.json").read_text(encoding="utf-8"))
-        if saved["config"] != record["config"] or saved["folds"] != record["folds"]:
+        if not _same_protocol(saved, record):
             raise ValueError(f"{out} holds another protocol (its cv.json differs): choose another folder")
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomically(out / "cv.json", json.dumps(record, indent=2) + "\n")
@@ -274,6 +274,19 @@ def _init_checkpoint(config: CVConfig, seed: int, fold: int) -> str | None:
     if init is None or not (Path(init) / "cv.json").is_file():
         return init
     return str(Path(init) / f"seed{seed}" / f"fold{fold}" / "last.pt")
+
+
+def _same_protocol(saved: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
+    """Whether a folder's ``cv.json`` holds the protocol of ``record``, up to the seeds run.
+
+    The saved configuration is read through :meth:`CVConfig.from_dict`, so that options added to
+    toposeg since it was written take their defaults; a run may add seeds to a folder (each seed's
+    networks live in their own sub-folder).
+    """
+    then = CVConfig.from_dict(saved["config"]).to_dict()
+    now = dict(record["config"])
+    then.pop("seeds"), now.pop("seeds")
+    return then == now and saved["folds"] == record["folds"]
 
 
 def _check_init_runs(config: CVConfig, folds: list[list[str]]) -> None:
