@@ -4,6 +4,7 @@ NumPy only (no torch): smoothing, border modification, the lifetime-gap threshol
 marking (Algorithm 1) and interpolation of the background, in 2D and 3D.
 """
 
+from toposeg.preprocess.count_rule import count_threshold
 from toposeg.preprocess.filters import border_band, modify_border, smooth
 from toposeg.preprocess.gap import LifetimeGap, lifetime_gap_threshold
 from toposeg.preprocess.interpolation import interpolate_background
@@ -20,6 +21,7 @@ __all__ = [
     "PreprocessOptions",
     "TopologicalPreprocessing",
     "border_band",
+    "count_threshold",
     "filtration_order",
     "interpolate_background",
     "lifetime_gap_threshold",
