@@ -1,8 +1,11 @@
-"""Timing helpers shared by the benchmark scripts: medians of repeated runs, ratio tables."""
+"""Timing helpers shared by the benchmark scripts: medians of repeated runs, peak memory, ratio tables."""
 
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -40,6 +43,46 @@ def interleaved_medians(
             times[name].append(clock() - start)
     return {name: statistics.median(values) for name, values in times.items()}
 
+
+_PEAK = """
+import json, os, threading, time
+page = os.sysconf("SC_PAGE_SIZE")
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * page
+{setup}
+before = rss()
+peak = [before]
+done = threading.Event()
+def sample():
+    while not done.is_set():
+        peak[0] = max(peak[0], rss())
+        time.sleep(0.001)
+thread = threading.Thread(target=sample)
+thread.start()
+start, cpu = time.perf_counter(), time.process_time()
+{call}
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+done.set()
+thread.join()
+print(json.dumps([(max(peak[0], rss()) - before + {input_bytes}) / 2**20, seconds, cpu]))
+"""
+
+
+def peak_memory(setup: str, call: str, input_bytes: str = "0") -> tuple[float, float, float]:
+    """Peak resident memory (MB), wall seconds and CPU seconds of one call, in a fresh process.
+
+    ``setup`` (code: imports, inputs, a warm-up call to compile the kernels) runs first; then a
+    thread samples the resident set size every millisecond while ``call`` (one statement) runs.
+    The peak counts what the call added above the memory in use before it, plus
+    ``input_bytes`` (an expression, e.g. the input's ``nbytes``, so that the input counts).
+    The CPU seconds (the process's, the sampling thread's few per cent included) are the figure
+    to read on a loaded machine, where wall time mostly measures waiting.
+    """
+    code = _PEAK.format(setup=setup, call=call, input_bytes=input_bytes)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    megabytes, seconds, cpu = json.loads(out.stdout.strip().splitlines()[-1])
+    return float(megabytes), float(seconds), float(cpu)
 
 def print_table(rows: list[dict[str, object]]) -> None:
     """Print a list of dicts as an aligned text table (columns in first-row order)."""

@@ -12,6 +12,11 @@ toposeg is timed. The matchings' counts are checked equal on every input.
     python benchmarks/bench_betti_matching.py            # up to 1024^2 and 64^3
     python benchmarks/bench_betti_matching.py --large    # also 128^3 (the reference is slow)
     python benchmarks/bench_betti_matching.py --loss     # also the loss vs a UNet step
+    python benchmarks/bench_betti_matching.py --memory [--large]   # instead: peak memory of one matching
+
+Peak memory is measured in fresh subprocesses (``_timing.peak_memory``): the resident set size,
+sampled every millisecond during one matching, above what the warmed-up interpreter used before
+it, both inputs included.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from scipy import ndimage
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
-from _timing import interleaved_medians, median_time, print_table
+from _timing import interleaved_medians, median_time, peak_memory, print_table
 
 from tests.reference.betti_matching_oracle import load_reference
 from toposeg.data import curvilinear_likelihood
@@ -84,10 +89,20 @@ def loss_share(repeats: int) -> list[dict[str, object]]:
     return rows
 
 
+def measure_memory(kind: str, shape: tuple[int, ...]) -> tuple[float, float, float]:
+    """Peak resident memory (MB, both inputs included), wall and CPU seconds of one matching."""
+    setup = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+             "from bench_betti_matching import make_inputs\nfrom toposeg.persistence import betti_matching\n"
+             f"betti_matching(*make_inputs({kind!r}, (9,) * {len(shape)}))  # compile\n"
+             f"pred, target = make_inputs({kind!r}, {tuple(shape)!r})")
+    return peak_memory(setup, "betti_matching(pred, target)", "pred.nbytes + target.nbytes")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="include 128^3")
     parser.add_argument("--loss", action="store_true", help="time the loss against a UNet step")
+    parser.add_argument("--memory", action="store_true", help="instead of the timings: peak memory of one matching (fresh processes)")
     args = parser.parse_args()
     reference = load_reference()
     if reference is None:
@@ -95,7 +110,7 @@ def main() -> None:
     betti_matching(np.random.default_rng(0).random((9, 9)), np.zeros((9, 9)))  # compile
     betti_matching(np.random.default_rng(0).random((5, 5, 5)), np.zeros((5, 5, 5)))
     rows = []
-    for shape in SHAPES + (LARGE if args.large else []):
+    for shape in [] if args.memory else SHAPES + (LARGE if args.large else []):
         for kind in ("curvilinear", "noise"):
             pred, target = make_inputs(kind, shape)
             runs = {"toposeg": lambda: betti_matching(pred, target)}
@@ -117,11 +132,21 @@ def main() -> None:
             rows.append(row)
             print(", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()),
                   flush=True)
-    print("\nSingle thread, superlevel sets, medians (ms); ratio = reference / toposeg")
-    print_table(rows)
+    if rows:
+        print("\nSingle thread, superlevel sets, medians (ms); ratio = reference / toposeg")
+        print_table(rows)
     if args.loss:
         print("\nbetti_matching_loss forward + backward vs one UNet training step (1x1x512x512, 1 thread)")
         print_table(loss_share(3))
+    if args.memory:
+        print("\nOne matching in a fresh process: seconds and peak memory (MB, both inputs included)")
+        rows = []
+        for shape in [(1024, 1024), (64, 64, 64)] + (LARGE if args.large else []):
+            for kind in ("curvilinear", "noise"):
+                megabytes, seconds, cpu = measure_memory(kind, shape)
+                rows.append({"prediction": kind, "shape": "x".join(map(str, shape)), "wall s": seconds,
+                             "CPU s": cpu, "peak MB": megabytes, "bytes per pixel": megabytes * 2**20 / np.prod(shape)})
+        print_table(rows)
 
 
 if __name__ == "__main__":

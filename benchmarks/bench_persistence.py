@@ -9,6 +9,7 @@ toposeg.
     python benchmarks/bench_persistence.py            # 2D and 3D up to 128x128x16 and 64^3
     python benchmarks/bench_persistence.py --large    # also 128^3 (slow: peers take seconds)
     python benchmarks/bench_persistence.py --construction T   # pixels as top cells
+    python benchmarks/bench_persistence.py --huge 416 --no-peers   # toposeg alone on 416^3 (> 2^26 voxels)
 
 Peak memory is measured in fresh subprocesses: the resident set size, sampled every millisecond
 during the call, above what the warmed-up interpreter used before it, input included.
@@ -17,16 +18,14 @@ during the call, above what the warmed-up interpreter used before it, input incl
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import interleaved_medians, print_table
+from _timing import interleaved_medians, peak_memory, print_table
 
 from toposeg import cubical_persistence
 from toposeg.data import curvilinear_likelihood
@@ -78,37 +77,15 @@ def repeats_for(shape: tuple[int, ...]) -> int:
     return 7 if size <= 512 * 512 else 5 if size <= 1024 * 1024 else 3
 
 
-def measure_memory(kind: str, shape: tuple[int, ...], construction: str) -> float:
-    """Peak resident memory (MB) of one toposeg call above the memory in use before it, input
-    included, in a fresh process: a thread samples the resident set size every millisecond."""
-    code = f"""
-import json, os, threading, time, numpy as np
-import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
-from bench_persistence import make_input
-from toposeg import cubical_persistence
-conn = 1 if {construction!r} == "V" else {len(shape)}
-cubical_persistence(np.random.default_rng(0).random((9,) * {len(shape)}), connectivity=conn)
-page = os.sysconf("SC_PAGE_SIZE")
-def rss():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * page
-image = make_input({kind!r}, {tuple(shape)!r})
-before = rss()
-peak = [before]
-done = threading.Event()
-def sample():
-    while not done.is_set():
-        peak[0] = max(peak[0], rss())
-        time.sleep(0.001)
-thread = threading.Thread(target=sample)
-thread.start()
-cubical_persistence(image, connectivity=conn)
-done.set()
-thread.join()
-print(json.dumps((max(peak[0], rss()) - before + image.nbytes) / 2**20))
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+def measure_memory(kind: str, shape: tuple[int, ...], construction: str) -> tuple[float, float, float]:
+    """Peak resident memory (MB, input included), wall and CPU seconds of one toposeg call, in a
+    fresh process (``_timing.peak_memory``)."""
+    conn = 1 if construction == "V" else len(shape)
+    setup = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+             "import numpy as np\nfrom bench_persistence import make_input\nfrom toposeg import cubical_persistence\n"
+             f"cubical_persistence(make_input({kind!r}, (9,) * {len(shape)}), connectivity={conn})  # compile\n"
+             f"image = make_input({kind!r}, {tuple(shape)!r})")
+    return peak_memory(setup, f"cubical_persistence(image, connectivity={conn})", "image.nbytes")
 
 
 def main() -> None:
@@ -116,10 +93,13 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="include 128^3")
     parser.add_argument("--construction", choices=["V", "T"], default="V")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--huge", type=int, default=0, metavar="N",
+                        help="also one toposeg call on an N^3 volume of each input: seconds and peak memory")
+    parser.add_argument("--no-peers", action="store_true", help="skip the timing table (with --huge)")
     args = parser.parse_args()
 
     runs = engines(args.construction)
-    shapes = SHAPES + (LARGE if args.large else [])
+    shapes = [] if args.no_peers else SHAPES + (LARGE if args.large else [])
     cubical_persistence(np.random.default_rng(0).random((9, 9)))  # compile / load the kernels
     cubical_persistence(np.random.default_rng(0).random((5, 5, 5)))
     rows = []
@@ -136,19 +116,22 @@ def main() -> None:
                     row[f"{name}/toposeg"] = times[name] / times["toposeg"]
             rows.append(row)
             print(", ".join(f"{k} {v:.3g}" if isinstance(v, float) else str(v) for k, v in row.items()), flush=True)
-    print()
-    print(f"Construction {args.construction}, single thread, medians (ms); ratios = peer / toposeg")
-    print_table(rows)
+    if rows:
+        print()
+        print(f"Construction {args.construction}, single thread, medians (ms); ratios = peer / toposeg")
+        print_table(rows)
 
-    if not args.no_memory:
-        print("\nPeak memory of one toposeg call (MB, input included)")
+    memory_shapes = [] if args.no_memory else [(1024, 1024), (128, 128, 128)]
+    memory_shapes += [(args.huge,) * 3] if args.huge else []
+    if memory_shapes:
+        print("\nOne toposeg call in a fresh process: seconds and peak memory (MB, input included)")
         memory_rows = []
-        for shape in [(1024, 1024), (128, 128, 128)]:
+        for shape in memory_shapes:
             for kind in ("noise", "curvilinear"):
-                memory_rows.append(
-                    {"input": kind, "shape": "x".join(map(str, shape)),
-                     "peak MB": measure_memory(kind, shape, args.construction)}
-                )
+                megabytes, seconds, cpu = measure_memory(kind, shape, args.construction)
+                memory_rows.append({"input": kind, "shape": "x".join(map(str, shape)), "voxels": int(np.prod(shape)),
+                                    "wall s": seconds, "CPU s": cpu, "peak MB": megabytes})
+                print(f"{kind} {shape}: {seconds:.1f} s wall, {cpu:.1f} s CPU, {megabytes:.0f} MB", flush=True)
         print_table(memory_rows)
 
 
