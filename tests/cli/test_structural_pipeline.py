@@ -168,3 +168,17 @@ def test_structural_config_refusals():
         TrainConfig(model="structural", structural_objective="elbo")
     with pytest.raises(ValueError, match="not a structural model"):
         structural_model_from_checkpoint({"config": TrainConfig().to_dict(), "model": {}})
+
+
+def test_the_sound_objective_leaves_the_unet_to_the_loss(run2d, tmp_path):
+    """The structural term of the sound objective trains the posterior (through its CDF) and the
+    KL term the prior; neither reaches the UNet, whose weights equal a plain run's with the same
+    seed, data and schedule."""
+    plain = tmp_path / "plain"
+    assert main(["train", "--out", str(plain), "--dataset", "vessels", "--train-count", "4", "--val-count", "1",
+                 "--sample-shape", "48,48", "--patch-size", "32", "--depth", "2", "--width", "4", *COMMON]) == 0
+    unet = load_checkpoint(plain / "last.pt")["model"]
+    structural = load_checkpoint(run2d / "last.pt")["model"]
+    assert set(unet) == {key.removeprefix("unet.") for key in structural if key.startswith("unet.")}
+    for key, value in unet.items():
+        assert torch.equal(structural[f"unet.{key}"], value), key

@@ -171,6 +171,7 @@ class ProofreadingSession:
         self._slices: dict[int, _Slice] = {}
         self._decision: dict[int, np.ndarray] = {}
         self._brush: dict[int, np.ndarray] = {}
+        self._masks: dict[int, np.ndarray] = {}  # the corrected mask of each slice, until it changes
         self.actions: list[dict] = []
         self._effective: list[int] = []  # indices into self.actions of actions not undone
         for action in actions or []:
@@ -210,12 +211,16 @@ class ProofreadingSession:
         return data.order[self._decision[index][data.order] == UNDECIDED]
 
     def mask(self, index: int) -> np.ndarray:
-        """The corrected mask of slice ``index``, ``(M, N)`` bool."""
+        """The corrected mask of slice ``index``, ``(M, N)`` bool (read-only: it is kept until an
+        action changes the slice)."""
         data = self.slice_data(index)
-        brush = self._brush[index]
-        structural = data.structural_mask(self.included(index), self._decision[index] == ACCEPTED)
-        mask = np.where(brush >= 0, brush == 1, structural)
-        return mask.reshape(self.inputs.slice_shape)
+        if index not in self._masks:
+            brush = self._brush[index]
+            structural = data.structural_mask(self.included(index), self._decision[index] == ACCEPTED)
+            mask = np.where(brush >= 0, brush == 1, structural).reshape(self.inputs.slice_shape)
+            mask.flags.writeable = False
+            self._masks[index] = mask
+        return self._masks[index]
 
     def corrected_mask(self) -> np.ndarray:
         """The corrected mask of the whole input (every slice), shaped like the image."""
@@ -262,6 +267,18 @@ class ProofreadingSession:
         return {"type": "brush", "slice": index, "points": [list(p) for p in points], "radius": radius,
                 "value": value}
 
+    def affected_slice(self, action: object) -> int | None:
+        """The slice that ``action`` would change, or ``None`` if it names none that exists (then
+        :meth:`apply` refuses it)."""
+        if not isinstance(action, dict):
+            return None
+        if action.get("type") == "undo":
+            return self.actions[self._effective[-1]]["slice"] if self._effective else None
+        index = action.get("slice")
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < self.inputs.slices:
+            return None
+        return index
+
     def apply(self, action: object) -> int:
         """Validate and apply one action; return the slice it changed.
 
@@ -282,6 +299,7 @@ class ProofreadingSession:
 
     def _do(self, action: dict) -> None:
         index = action["slice"]
+        self._masks.pop(index, None)
         if action["type"] == "brush":
             self._paint(index, action)
         else:
@@ -300,6 +318,7 @@ class ProofreadingSession:
             layer[y[inside], x[inside]] = action["value"]
 
     def _rebuild(self, index: int) -> None:
+        self._masks.pop(index, None)
         self._decision[index][:] = UNDECIDED
         self._brush[index][:] = -1
         for i in self._effective:
@@ -322,21 +341,30 @@ class ProofreadingSession:
             "can_undo": bool(self._effective),
         }
 
-    def change(self, index: int, before: np.ndarray, *, head: int = 200) -> dict[str, Any]:
+    def change(self, index: int, before: np.ndarray, before_mask: np.ndarray | None = None, *,
+               head: int = 200, flip_limit: int = 4096) -> dict[str, Any]:
         """What an action changed in slice ``index`` (JSON-ready): the branches whose decision
-        differs from ``before``, the head of the queue, and the packed corrected mask
-        (``numpy.packbits`` of the flat mask, base64)."""
+        differs from ``before``, the head of the queue, and the corrected mask: ``"flip"``, the
+        flat indices of the pixels that differ from ``before_mask`` (when given and at most
+        ``flip_limit`` of them), else ``"mask"``, the whole mask packed (``numpy.packbits`` of
+        the flat mask, base64)."""
         decision = self._decision[index]
         changed = np.flatnonzero(decision != before)
-        mask = np.packbits(self.mask(index).ravel())
-        return {
+        mask = self.mask(index).ravel()
+        answer: dict[str, Any] = {
             "slice": index,
             "changed": [[int(b), int(decision[b])] for b in changed],
             "queue": self.queue(index)[:head].tolist(),
             "actions": len(self.actions),
             "can_undo": bool(self._effective),
-            "mask": base64.b64encode(mask.tobytes()).decode(),
         }
+        if before_mask is not None:
+            flipped = np.flatnonzero(mask != before_mask.ravel())
+            if flipped.size <= flip_limit:
+                answer["flip"] = flipped.tolist()
+                return answer
+        answer["mask"] = base64.b64encode(np.packbits(mask).tobytes()).decode()
+        return answer
 
     def decisions(self) -> dict[int, np.ndarray]:
         """A copy of the decisions of every slice opened so far."""
