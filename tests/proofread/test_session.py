@@ -179,3 +179,44 @@ def test_a_failed_write_keeps_memory_and_disk_in_step(tmp_path, monkeypatch):
         log.apply({"type": "accept", "slice": 0, "branch": 1})
     assert path.read_bytes() == before and len(log.session.actions) == 1
     assert sorted(os.listdir(tmp_path)) == ["log.json"]
+
+
+def test_an_answer_lists_the_flipped_pixels_or_packs_the_whole_mask():
+    """What the page receives after each action rebuilds exactly the mask of a session replayed
+    afresh (so the kept mask of a slice is never stale), as flipped pixels or the packed mask."""
+    import base64
+
+    inputs = _inputs((48, 48), seed=1)
+    session = ProofreadingSession(inputs)
+    queue = session.queue(0)
+    data = session.slice_data(0)
+    drawn = [int(b) for b in queue if data.probability[b] < 0.5][:3]  # accepting them draws pixels in
+    actions = [{"type": "accept", "slice": 0, "branch": b} for b in drawn]
+    actions += [{"type": "reject", "slice": 0, "branch": int(queue[-1])}, {"type": "undo"},
+                {"type": "brush", "slice": 0, "points": [[3, 3], [3, 6]], "radius": 1, "value": 1},
+                {"type": "brush", "slice": 0, "points": [[24, 24]], "radius": 40, "value": 1},
+                {"type": "undo"}, {"type": "undo"}, {"type": "undo"}]
+    kinds = set()
+    page = session.mask(0).ravel().copy()
+    for action in actions:
+        target = session.affected_slice(action)
+        before, before_mask = session.decision(0), session.mask(target)
+        session.apply(action)
+        answer = session.change(0, before, before_mask, flip_limit=500)
+        assert set(answer) - {"flip", "mask"} == {"slice", "changed", "queue", "actions", "can_undo"}
+        if "flip" in answer:
+            page[answer["flip"]] = ~page[answer["flip"]]
+            kinds.add("flip" if answer["flip"] else "none")
+        else:
+            packed = np.frombuffer(base64.b64decode(answer["mask"]), dtype=np.uint8)
+            page = np.unpackbits(packed)[:page.size].astype(bool)
+            kinds.add("mask")
+        fresh = ProofreadingSession(inputs, session.actions).mask(0)
+        np.testing.assert_array_equal(page, fresh.ravel())
+        np.testing.assert_array_equal(session.mask(0), fresh)
+    assert kinds == {"flip", "none", "mask"}
+    with pytest.raises(ValueError):
+        session.mask(0)[0, 0] = True  # the kept mask is read-only
+    assert session.affected_slice({"type": "accept", "slice": 5, "branch": 0}) is None
+    assert session.affected_slice("undo") is None
+    assert ProofreadingSession(inputs).affected_slice({"type": "undo"}) is None

@@ -321,6 +321,7 @@ document.addEventListener("keydown", (event) => {
 // For tests and scripts: the colour shown at a pixel, and the page's state.
 window.toposeg = {
   state: S,
+  render,
   uncertaintyColour,
   pixel(row, col) {
     const d = nctx.getImageData(col, row, 1, 1).data;
