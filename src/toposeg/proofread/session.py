@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -131,12 +132,64 @@ class _Slice:
         self.pair_component, self.pair_branch = pairs
         self.branch_pixels = np.flatnonzero(ids >= 0)
 
-    def structural_mask(self, included: np.ndarray, accepted: np.ndarray) -> np.ndarray:
-        keep = np.zeros(self.components + 1, dtype=bool)
-        keep[self.pair_component[included[self.pair_branch]]] = True
-        mask = keep[self.labels]
+    def structural_mask(self, included: np.ndarray, accepted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The flat structural mask and which components it keeps (component 0 is background)."""
+        kept = np.zeros(self.components + 1, dtype=bool)
+        kept[self.pair_component[included[self.pair_branch]]] = True
+        mask = kept[self.labels]
         mask[self.branch_pixels] |= accepted[self.ids[self.branch_pixels]]
-        return mask
+        return mask, kept
+
+    @cached_property
+    def lookup(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For updates of the mask (computed when first needed): the pixels of each component
+        and their offsets, the offsets of each component's pairs (the pairs are sorted by
+        component), and the components each branch touches with their offsets."""
+        pixels = np.argsort(self.labels, kind="stable")
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(self.labels, minlength=self.components + 1))])
+        pair_offsets = np.searchsorted(self.pair_component, np.arange(self.components + 2))
+        by_branch = np.argsort(self.pair_branch, kind="stable")
+        branch_offsets = np.searchsorted(self.pair_branch[by_branch], np.arange(len(self.branches) + 1))
+        return pixels, offsets, pair_offsets, self.pair_component[by_branch], branch_offsets
+
+
+@dataclass(frozen=True, eq=False)
+class _Mask:
+    """A slice's corrected mask (read-only, ``(M, N)``) and what it was computed from."""
+
+    mask: np.ndarray
+    included: np.ndarray
+    accepted: np.ndarray
+    brush: np.ndarray
+    kept: np.ndarray
+
+
+def _update_mask(data: _Slice, old: _Mask, included: np.ndarray, accepted: np.ndarray, brush: np.ndarray,
+                 *, limit: int = 64) -> _Mask | None:
+    """The mask after a few branches changed, recomputed only on the components they touch and
+    their own pixels; ``None`` when the brush changed or more than ``limit`` branches did."""
+    changed = np.flatnonzero((included != old.included) | (accepted != old.accepted))
+    if changed.size > limit or not np.array_equal(brush, old.brush):
+        return None
+    pixels, offsets, pair_offsets, branch_components, branch_offsets = data.lookup
+    components = np.unique(np.concatenate(
+        [branch_components[branch_offsets[b]:branch_offsets[b + 1]] for b in changed] or [np.zeros(0, np.int64)]))
+    kept = old.kept.copy()
+    for c in components:
+        kept[c] = included[data.pair_branch[pair_offsets[c]:pair_offsets[c + 1]]].any()
+    flipped = components[kept[components] != old.kept[components]]
+    branch_pixels = data.branches.pixels
+    touched = np.concatenate([pixels[offsets[c]:offsets[c + 1]] for c in flipped]
+                             + [branch_pixels[data.branches.offsets[b]:data.branches.offsets[b + 1]] for b in changed]
+                             + [np.zeros(0, np.int64)])
+    ids = data.ids[touched]
+    values = kept[data.labels[touched]] | ((ids >= 0) & accepted[np.maximum(ids, 0)])
+    painted = brush[touched]
+    mask = old.mask.ravel().copy()
+    mask[touched] = np.where(painted >= 0, painted == 1, values)
+    mask = mask.reshape(old.mask.shape)
+    mask.flags.writeable = False
+    return _Mask(mask, included, accepted, brush.copy(), kept)
 
 
 class ProofreadingSession:
@@ -171,7 +224,8 @@ class ProofreadingSession:
         self._slices: dict[int, _Slice] = {}
         self._decision: dict[int, np.ndarray] = {}
         self._brush: dict[int, np.ndarray] = {}
-        self._masks: dict[int, np.ndarray] = {}  # the corrected mask of each slice, until it changes
+        self._masks: dict[int, _Mask] = {}  # the corrected mask of each slice ...
+        self._stale: set[int] = set()  # ... and the slices changed since it was computed
         self.actions: list[dict] = []
         self._effective: list[int] = []  # indices into self.actions of actions not undone
         for action in actions or []:
@@ -214,13 +268,18 @@ class ProofreadingSession:
         """The corrected mask of slice ``index``, ``(M, N)`` bool (read-only: it is kept until an
         action changes the slice)."""
         data = self.slice_data(index)
-        if index not in self._masks:
-            brush = self._brush[index]
-            structural = data.structural_mask(self.included(index), self._decision[index] == ACCEPTED)
+        if index in self._masks and index not in self._stale:
+            return self._masks[index].mask
+        included, accepted, brush = self.included(index), self._decision[index] == ACCEPTED, self._brush[index]
+        state = _update_mask(data, self._masks[index], included, accepted, brush) if index in self._masks else None
+        if state is None:
+            structural, kept = data.structural_mask(included, accepted)
             mask = np.where(brush >= 0, brush == 1, structural).reshape(self.inputs.slice_shape)
             mask.flags.writeable = False
-            self._masks[index] = mask
-        return self._masks[index]
+            state = _Mask(mask, included, accepted, brush.copy(), kept)
+        self._masks[index] = state
+        self._stale.discard(index)
+        return state.mask
 
     def corrected_mask(self) -> np.ndarray:
         """The corrected mask of the whole input (every slice), shaped like the image."""
@@ -299,7 +358,7 @@ class ProofreadingSession:
 
     def _do(self, action: dict) -> None:
         index = action["slice"]
-        self._masks.pop(index, None)
+        self._stale.add(index)
         if action["type"] == "brush":
             self._paint(index, action)
         else:
@@ -318,7 +377,7 @@ class ProofreadingSession:
             layer[y[inside], x[inside]] = action["value"]
 
     def _rebuild(self, index: int) -> None:
-        self._masks.pop(index, None)
+        self._stale.add(index)
         self._decision[index][:] = UNDECIDED
         self._brush[index][:] = -1
         for i in self._effective:
