@@ -171,6 +171,72 @@ def test_reload_resumes(served):
     assert page.errors == []
 
 
+def _canvas(page):
+    return np.array(page.page.evaluate("Array.from(new Uint32Array(window.toposeg.state.frame.data.buffer))"),
+                    dtype=np.uint32)
+
+
+def test_the_page_redraws_what_an_action_changed_like_a_fresh_page(served):
+    """An answer carries the flipped mask pixels (or the whole mask after a large stroke) and the
+    page redraws only them and the branches concerned: its canvas then equals the canvas of a
+    page loaded afresh from the server's state, and its mask the server's."""
+    server, page = served
+    session = server.log.session
+    queue = session.queue(0).tolist()
+
+    def flips(kind, branch):
+        trial = ProofreadingSession(session.inputs)
+        before = trial.mask(0)
+        trial.apply({"type": kind, "slice": 0, "branch": branch})
+        return int((trial.mask(0) != before).sum())
+
+    accepted = next(b for b in queue if flips("accept", b) > 0)
+    rejected = next(b for b in queue if b != accepted and flips("reject", b) > 0)
+    answers = []
+    page.page.on("response", lambda r: answers.append(r.json()) if r.url.endswith("/api/action?slice=0") else None)
+
+    def consistent():
+        assert np.array_equal(np.array(page.state("mask")) == 255, session.mask(0).ravel())
+        redrawn = _canvas(page)
+        page.page.evaluate("window.toposeg.render()")  # the whole frame, from the page's state
+        assert np.array_equal(redrawn, _canvas(page))
+
+    for branch, key in ((accepted, "a"), (rejected, "r")):
+        page.page.mouse.click(*page.canvas_point(*divmod(int(session.slice_data(0).branches.branch(branch)[0]), 96)))
+        assert page.state("current") == branch
+        consistent()
+        page.press(key)
+        consistent()
+    page.press("r")
+    page.press("b")  # paint a stroke of radius 40: more flipped pixels than an answer lists
+    page.page.fill("#radius", "40")
+    page.page.mouse.move(*page.canvas_point(10, 10))
+    page.page.mouse.down()
+    page.page.mouse.move(*page.canvas_point(80, 80), steps=5)
+    page.page.mouse.up()
+    page.idle()
+    consistent()
+    page.press("Escape")
+    for key in "zzzn":
+        page.press(key)
+        consistent()
+    assert len(answers) == 7
+    kinds = [("flip" if a["flip"] else "none") if "flip" in a else "mask" for a in answers]
+    assert kinds[:2] == ["flip", "flip"] and kinds[3:5] == ["mask", "mask"] and kinds[6] == "flip", kinds
+    incremental, current = _canvas(page), page.state("current")
+    assert np.array_equal(np.array(page.state("mask")) == 255, session.mask(0).ravel())
+    page.open(page.page.url)
+    page.page.evaluate(f"window.toposeg.state.current = {current}; window.toposeg.render()")
+    assert np.array_equal(incremental, _canvas(page))
+    # an action from elsewhere (another tab): the page's next answer is not a step from its own
+    # state, so it loads the whole slice
+    server.log.apply({"type": "reject", "slice": 0, "branch": int(session.queue(0)[3])})
+    page.press("r")
+    assert page.state("summary.decision") == session.decision(0).tolist()
+    assert np.array_equal(np.array(page.state("mask")) == 255, session.mask(0).ravel())
+    assert page.errors == []
+
+
 def test_bad_requests_get_clear_errors_and_change_nothing(served, tmp_path):
     server, page = served
     before = (tmp_path / "actions.json").read_bytes()

@@ -179,3 +179,76 @@ def test_a_failed_write_keeps_memory_and_disk_in_step(tmp_path, monkeypatch):
         log.apply({"type": "accept", "slice": 0, "branch": 1})
     assert path.read_bytes() == before and len(log.session.actions) == 1
     assert sorted(os.listdir(tmp_path)) == ["log.json"]
+
+
+def test_an_answer_lists_the_flipped_pixels_or_packs_the_whole_mask():
+    """What the page receives after each action rebuilds exactly the mask of a session replayed
+    afresh (so the kept mask of a slice is never stale), as flipped pixels or the packed mask."""
+    import base64
+
+    inputs = _inputs((48, 48), seed=1)
+    session = ProofreadingSession(inputs)
+    queue = session.queue(0)
+    data = session.slice_data(0)
+    drawn = [int(b) for b in queue if data.probability[b] < 0.5][:3]  # accepting them draws pixels in
+    actions = [{"type": "accept", "slice": 0, "branch": b} for b in drawn]
+    actions += [{"type": "reject", "slice": 0, "branch": int(queue[-1])}, {"type": "undo"},
+                {"type": "brush", "slice": 0, "points": [[3, 3], [3, 6]], "radius": 1, "value": 1},
+                {"type": "brush", "slice": 0, "points": [[24, 24]], "radius": 40, "value": 1},
+                {"type": "undo"}, {"type": "undo"}, {"type": "undo"}]
+    kinds = set()
+    page = session.mask(0).ravel().copy()
+    for action in actions:
+        target = session.affected_slice(action)
+        before, before_mask = session.decision(0), session.mask(target)
+        session.apply(action)
+        answer = session.change(0, before, before_mask, flip_limit=500)
+        assert set(answer) - {"flip", "mask"} == {"slice", "changed", "queue", "actions", "can_undo"}
+        if "flip" in answer:
+            page[answer["flip"]] = ~page[answer["flip"]]
+            kinds.add("flip" if answer["flip"] else "none")
+        else:
+            packed = np.frombuffer(base64.b64decode(answer["mask"]), dtype=np.uint8)
+            page = np.unpackbits(packed)[:page.size].astype(bool)
+            kinds.add("mask")
+        fresh = ProofreadingSession(inputs, session.actions).mask(0)
+        np.testing.assert_array_equal(page, fresh.ravel())
+        np.testing.assert_array_equal(session.mask(0), fresh)
+    assert kinds == {"flip", "none", "mask"}
+    with pytest.raises(ValueError):
+        session.mask(0)[0, 0] = True  # the kept mask is read-only
+    assert session.affected_slice({"type": "accept", "slice": 5, "branch": 0}) is None
+    assert session.affected_slice("undo") is None
+    assert ProofreadingSession(inputs).affected_slice({"type": "undo"}) is None
+
+
+def test_the_mask_updated_after_each_action_equals_the_mask_computed_afresh(monkeypatch):
+    """The kept mask is updated on the components an action touches (several branches at once
+    after an undo, the whole mask after a brush stroke): after every one of 60 random actions on
+    a 3-slice volume it equals the mask of a session replayed from scratch."""
+    from toposeg.proofread import session as module
+
+    updates = []
+    update = module._update_mask
+    monkeypatch.setattr(module, "_update_mask", lambda *a, **k: updates.append(update(*a, **k)) or updates[-1])
+    rng = np.random.default_rng(0)
+    volume = np.stack([curvilinear_likelihood((40, 40), seed=s) for s in range(3)])
+    inputs = ProofreadingInputs(image=1 - volume, likelihood=volume, eps_median=0.1, eps_scale=1.0)
+    session = ProofreadingSession(inputs)
+    sizes = [len(session.slice_data(i).branches) for i in range(3)]
+    for step in range(60):
+        index = int(rng.integers(3))
+        kind = rng.choice(["accept", "reject", "undo", "brush"], p=[0.4, 0.3, 0.2, 0.1])
+        if kind == "undo" and session.affected_slice({"type": "undo"}) is not None:
+            action = {"type": "undo"}
+        elif kind == "brush":
+            action = {"type": "brush", "slice": index, "points": [[int(v) for v in rng.integers(40, size=2)]],
+                      "radius": int(rng.integers(3)), "value": int(rng.integers(2))}
+        else:
+            action = {"type": "accept" if kind == "accept" else "reject", "slice": index,
+                      "branch": int(rng.integers(sizes[index]))}
+        changed = session.apply(action)
+        fresh = ProofreadingSession(inputs, session.actions)
+        np.testing.assert_array_equal(session.mask(changed), fresh.mask(changed), err_msg=f"step {step}")
+    np.testing.assert_array_equal(session.corrected_mask(), ProofreadingSession(inputs, session.actions).corrected_mask())
+    assert sum(u is not None for u in updates) >= 30  # most masks were updated, not recomputed

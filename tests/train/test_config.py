@@ -26,8 +26,10 @@ CHANGED = TrainConfig(
 def test_every_option_survives_json():
     defaults = TrainConfig()
     unchanged = [f.name for f in dataclasses.fields(TrainConfig) if getattr(CHANGED, f.name) == getattr(defaults, f.name)]
-    # the example changes every other option; the rest are options of folders and TopoMortar
-    assert unchanged == ["root", "foreground", "invert_masks", "val_fraction", "labels"]
+    # the example changes every other option; the rest are options of folders, TopoMortar and
+    # the structural model (which segments one class: CHANGED has two)
+    assert unchanged == ["root", "foreground", "invert_masks", "val_fraction", "labels", "model",
+                         "structural_objective", "structure", "structural_alpha", "structural_beta"]
     text = CHANGED.to_json()
     assert TrainConfig.from_dict(json.loads(text)) == CHANGED
     assert json.loads(text)["patch_size"] == [48, 32]
@@ -36,6 +38,9 @@ def test_every_option_survives_json():
     assert TrainConfig.from_dict(json.loads(folder.to_json())) == folder
     mortar = TrainConfig(dataset="topomortar", root="data", labels="noisy")
     assert TrainConfig.from_dict(json.loads(mortar.to_json())) == mortar
+    structural = TrainConfig(dataset="vessels", model="structural", structural_objective="seed", structure="watershed",
+                             structural_alpha=0.5, structural_beta=2.0)
+    assert TrainConfig.from_dict(json.loads(structural.to_json())) == structural
 
 
 def test_json_and_toml_files(tmp_path):

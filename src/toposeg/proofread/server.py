@@ -8,7 +8,8 @@ the actions. Routes:
 * ``GET /api/branches?slice=s``: the pixels of the slice's branches.
 * ``GET /api/image.png``, ``/api/likelihood.png``, ``/api/mask.png`` (``?slice=s``): the layers.
 * ``POST /api/action`` (an action as JSON): the answer is what changed (decisions, the head
-  of the queue, the packed mask; :meth:`ProofreadingSession.change`), or ``400`` with
+  of the queue, the pixels of the mask that flipped, or the whole mask packed when many did;
+  :meth:`ProofreadingSession.change`), or ``400`` with
   ``{"error": ...}`` and nothing changed. ``POST /api/save`` writes the corrected mask.
 """
 
@@ -104,6 +105,9 @@ class ProofreadingServer:
 class _Handler(BaseHTTPRequestHandler):
     app: ProofreadingServer
     protocol_version = "HTTP/1.1"
+    # headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm holds the
+    # body until the browser's delayed ACK of the headers (tens of milliseconds per answer)
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         return
@@ -165,13 +169,17 @@ class _Handler(BaseHTTPRequestHandler):
                 except (json.JSONDecodeError, UnicodeDecodeError) as error:
                     raise ActionError(f"the request is not valid JSON: {error}") from None
                 with app.lock:
-                    before = app.log.session.decisions()
+                    session = app.log.session
+                    before = session.decisions()
+                    target = session.affected_slice(action)
+                    before_mask = session.mask(target) if target is not None else None
                     index = app.log.apply(action)
                     session = app.log.session
                     previous = before.get(index)
                     if previous is None:
                         previous = session.decision(index)
-                    return self._json(200, session.change(index, previous))
+                    return self._json(200, session.change(index, previous,
+                                                          before_mask if index == target else None))
             if url.path == "/api/save":
                 with app.lock:
                     path = app.log.save_mask(app.mask_path)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -131,12 +132,64 @@ class _Slice:
         self.pair_component, self.pair_branch = pairs
         self.branch_pixels = np.flatnonzero(ids >= 0)
 
-    def structural_mask(self, included: np.ndarray, accepted: np.ndarray) -> np.ndarray:
-        keep = np.zeros(self.components + 1, dtype=bool)
-        keep[self.pair_component[included[self.pair_branch]]] = True
-        mask = keep[self.labels]
+    def structural_mask(self, included: np.ndarray, accepted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The flat structural mask and which components it keeps (component 0 is background)."""
+        kept = np.zeros(self.components + 1, dtype=bool)
+        kept[self.pair_component[included[self.pair_branch]]] = True
+        mask = kept[self.labels]
         mask[self.branch_pixels] |= accepted[self.ids[self.branch_pixels]]
-        return mask
+        return mask, kept
+
+    @cached_property
+    def lookup(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For updates of the mask (computed when first needed): the pixels of each component
+        and their offsets, the offsets of each component's pairs (the pairs are sorted by
+        component), and the components each branch touches with their offsets."""
+        pixels = np.argsort(self.labels, kind="stable")
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(self.labels, minlength=self.components + 1))])
+        pair_offsets = np.searchsorted(self.pair_component, np.arange(self.components + 2))
+        by_branch = np.argsort(self.pair_branch, kind="stable")
+        branch_offsets = np.searchsorted(self.pair_branch[by_branch], np.arange(len(self.branches) + 1))
+        return pixels, offsets, pair_offsets, self.pair_component[by_branch], branch_offsets
+
+
+@dataclass(frozen=True, eq=False)
+class _Mask:
+    """A slice's corrected mask (read-only, ``(M, N)``) and what it was computed from."""
+
+    mask: np.ndarray
+    included: np.ndarray
+    accepted: np.ndarray
+    brush: np.ndarray
+    kept: np.ndarray
+
+
+def _update_mask(data: _Slice, old: _Mask, included: np.ndarray, accepted: np.ndarray, brush: np.ndarray,
+                 *, limit: int = 64) -> _Mask | None:
+    """The mask after a few branches changed, recomputed only on the components they touch and
+    their own pixels; ``None`` when the brush changed or more than ``limit`` branches did."""
+    changed = np.flatnonzero((included != old.included) | (accepted != old.accepted))
+    if changed.size > limit or not np.array_equal(brush, old.brush):
+        return None
+    pixels, offsets, pair_offsets, branch_components, branch_offsets = data.lookup
+    components = np.unique(np.concatenate(
+        [branch_components[branch_offsets[b]:branch_offsets[b + 1]] for b in changed] or [np.zeros(0, np.int64)]))
+    kept = old.kept.copy()
+    for c in components:
+        kept[c] = included[data.pair_branch[pair_offsets[c]:pair_offsets[c + 1]]].any()
+    flipped = components[kept[components] != old.kept[components]]
+    branch_pixels = data.branches.pixels
+    touched = np.concatenate([pixels[offsets[c]:offsets[c + 1]] for c in flipped]
+                             + [branch_pixels[data.branches.offsets[b]:data.branches.offsets[b + 1]] for b in changed]
+                             + [np.zeros(0, np.int64)])
+    ids = data.ids[touched]
+    values = kept[data.labels[touched]] | ((ids >= 0) & accepted[np.maximum(ids, 0)])
+    painted = brush[touched]
+    mask = old.mask.ravel().copy()
+    mask[touched] = np.where(painted >= 0, painted == 1, values)
+    mask = mask.reshape(old.mask.shape)
+    mask.flags.writeable = False
+    return _Mask(mask, included, accepted, brush.copy(), kept)
 
 
 class ProofreadingSession:
@@ -171,6 +224,8 @@ class ProofreadingSession:
         self._slices: dict[int, _Slice] = {}
         self._decision: dict[int, np.ndarray] = {}
         self._brush: dict[int, np.ndarray] = {}
+        self._masks: dict[int, _Mask] = {}  # the corrected mask of each slice ...
+        self._stale: set[int] = set()  # ... and the slices changed since it was computed
         self.actions: list[dict] = []
         self._effective: list[int] = []  # indices into self.actions of actions not undone
         for action in actions or []:
@@ -210,12 +265,21 @@ class ProofreadingSession:
         return data.order[self._decision[index][data.order] == UNDECIDED]
 
     def mask(self, index: int) -> np.ndarray:
-        """The corrected mask of slice ``index``, ``(M, N)`` bool."""
+        """The corrected mask of slice ``index``, ``(M, N)`` bool (read-only: it is kept until an
+        action changes the slice)."""
         data = self.slice_data(index)
-        brush = self._brush[index]
-        structural = data.structural_mask(self.included(index), self._decision[index] == ACCEPTED)
-        mask = np.where(brush >= 0, brush == 1, structural)
-        return mask.reshape(self.inputs.slice_shape)
+        if index in self._masks and index not in self._stale:
+            return self._masks[index].mask
+        included, accepted, brush = self.included(index), self._decision[index] == ACCEPTED, self._brush[index]
+        state = _update_mask(data, self._masks[index], included, accepted, brush) if index in self._masks else None
+        if state is None:
+            structural, kept = data.structural_mask(included, accepted)
+            mask = np.where(brush >= 0, brush == 1, structural).reshape(self.inputs.slice_shape)
+            mask.flags.writeable = False
+            state = _Mask(mask, included, accepted, brush.copy(), kept)
+        self._masks[index] = state
+        self._stale.discard(index)
+        return state.mask
 
     def corrected_mask(self) -> np.ndarray:
         """The corrected mask of the whole input (every slice), shaped like the image."""
@@ -262,6 +326,18 @@ class ProofreadingSession:
         return {"type": "brush", "slice": index, "points": [list(p) for p in points], "radius": radius,
                 "value": value}
 
+    def affected_slice(self, action: object) -> int | None:
+        """The slice that ``action`` would change, or ``None`` if it names none that exists (then
+        :meth:`apply` refuses it)."""
+        if not isinstance(action, dict):
+            return None
+        if action.get("type") == "undo":
+            return self.actions[self._effective[-1]]["slice"] if self._effective else None
+        index = action.get("slice")
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < self.inputs.slices:
+            return None
+        return index
+
     def apply(self, action: object) -> int:
         """Validate and apply one action; return the slice it changed.
 
@@ -282,6 +358,7 @@ class ProofreadingSession:
 
     def _do(self, action: dict) -> None:
         index = action["slice"]
+        self._stale.add(index)
         if action["type"] == "brush":
             self._paint(index, action)
         else:
@@ -300,6 +377,7 @@ class ProofreadingSession:
             layer[y[inside], x[inside]] = action["value"]
 
     def _rebuild(self, index: int) -> None:
+        self._stale.add(index)
         self._decision[index][:] = UNDECIDED
         self._brush[index][:] = -1
         for i in self._effective:
@@ -322,21 +400,30 @@ class ProofreadingSession:
             "can_undo": bool(self._effective),
         }
 
-    def change(self, index: int, before: np.ndarray, *, head: int = 200) -> dict[str, Any]:
+    def change(self, index: int, before: np.ndarray, before_mask: np.ndarray | None = None, *,
+               head: int = 200, flip_limit: int = 4096) -> dict[str, Any]:
         """What an action changed in slice ``index`` (JSON-ready): the branches whose decision
-        differs from ``before``, the head of the queue, and the packed corrected mask
-        (``numpy.packbits`` of the flat mask, base64)."""
+        differs from ``before``, the head of the queue, and the corrected mask: ``"flip"``, the
+        flat indices of the pixels that differ from ``before_mask`` (when given and at most
+        ``flip_limit`` of them), else ``"mask"``, the whole mask packed (``numpy.packbits`` of
+        the flat mask, base64)."""
         decision = self._decision[index]
         changed = np.flatnonzero(decision != before)
-        mask = np.packbits(self.mask(index).ravel())
-        return {
+        mask = self.mask(index).ravel()
+        answer: dict[str, Any] = {
             "slice": index,
             "changed": [[int(b), int(decision[b])] for b in changed],
             "queue": self.queue(index)[:head].tolist(),
             "actions": len(self.actions),
             "can_undo": bool(self._effective),
-            "mask": base64.b64encode(mask.tobytes()).decode(),
         }
+        if before_mask is not None:
+            flipped = np.flatnonzero(mask != before_mask.ravel())
+            if flipped.size <= flip_limit:
+                answer["flip"] = flipped.tolist()
+                return answer
+        answer["mask"] = base64.b64encode(np.packbits(mask).tobytes()).decode()
+        return answer
 
     def decisions(self) -> dict[int, np.ndarray]:
         """A copy of the decisions of every slice opened so far."""

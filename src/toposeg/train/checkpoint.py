@@ -17,9 +17,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from torch import nn
+
 from toposeg.models import UNet
 from toposeg._atomic import atomic_file
 from toposeg.train.config import TrainConfig
+from toposeg.uncertainty import StructuralUNet
 
 __all__ = [
     "FORMAT",
@@ -29,6 +32,8 @@ __all__ = [
     "model_from_checkpoint",
     "restore_random_state",
     "save_checkpoint",
+    "segmentation_network",
+    "structural_model_from_checkpoint",
 ]
 
 #: Format tag stored in every checkpoint.
@@ -73,15 +78,27 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     return state
 
 
-def build_model(config: TrainConfig) -> UNet:
+def build_model(config: TrainConfig) -> UNet | StructuralUNet:
     """The network a config describes (``config.channels`` inputs, default 1; ``config.classes``
-    output channels, default 1), freshly initialised."""
-    return UNet(config.channels or 1, config.classes or 1, ndim=len(config.patch_size), depth=config.depth,
+    output channels, default 1), freshly initialised: a :class:`UNet`, or with ``model
+    "structural"`` a :class:`toposeg.uncertainty.StructuralUNet` around it."""
+    unet = UNet(config.channels or 1, config.classes or 1, ndim=len(config.patch_size), depth=config.depth,
                 width=config.width, norm=config.norm, dropout=config.dropout)
+    if config.model == "structural":
+        return StructuralUNet(unet, objective=config.structural_objective)
+    return unet
+
+
+def segmentation_network(model: nn.Module) -> nn.Module:
+    """The part of a model that maps images to logits: the UNet of a structural model, else itself."""
+    return model.unet if isinstance(model, StructuralUNet) else model
 
 
 def model_from_checkpoint(state: dict[str, Any]) -> tuple[UNet, TrainConfig]:
-    """The trained network of a checkpoint (in evaluation mode) and the config it was trained with.
+    """The trained segmentation network of a checkpoint (in evaluation mode) and its config.
+
+    For a structural model (``model "structural"``) it is the UNet inside it (the likelihood);
+    :func:`structural_model_from_checkpoint` gives the whole model.
 
     Examples
     --------
@@ -95,6 +112,24 @@ def model_from_checkpoint(state: dict[str, Any]) -> tuple[UNet, TrainConfig]:
     (True, False)
     """
     config = TrainConfig.from_dict(state["config"])
+    model = build_model(config)
+    model.load_state_dict(state["model"])
+    return segmentation_network(model).eval(), config
+
+
+def structural_model_from_checkpoint(state: dict[str, Any]) -> tuple[StructuralUNet, TrainConfig]:
+    """The trained :class:`toposeg.uncertainty.StructuralUNet` of a checkpoint (evaluation mode)
+    and its config.
+
+    Raises
+    ------
+    ValueError
+        If the checkpoint holds a plain UNet (trained without ``--model structural``).
+    """
+    config = TrainConfig.from_dict(state["config"])
+    if config.model != "structural":
+        raise ValueError(f"the checkpoint holds a plain {config.model!r} network, not a structural model: "
+                         "train with --model structural for structure samples and uncertainty")
     model = build_model(config)
     model.load_state_dict(state["model"])
     return model.eval(), config

@@ -6,6 +6,7 @@ Outputs of a run in its folder: ``config.json``, ``last.pt`` and ``best.pt`` (se
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import sys
@@ -28,6 +29,7 @@ from toposeg.train.checkpoint import (
     load_checkpoint,
     restore_random_state,
     save_checkpoint,
+    segmentation_network,
 )
 from toposeg.train.config import TrainConfig
 from toposeg.train.conventions import apply_conventions
@@ -36,6 +38,7 @@ from toposeg.train.evaluation import check_labels, load_split, predict_samples, 
 from toposeg.train.figures import plot_training_curves
 from toposeg.train.history import format_epoch, write_history_csv
 from toposeg.train.objective import Objective, parse_loss
+from toposeg.uncertainty import structural_terms
 from toposeg.train.preflight import (
     BEST,
     CONFIG_FILE,
@@ -225,8 +228,10 @@ class _Run:
             use_global_batch_norm(self.model)
         if config.init_from is not None and state is None:
             initial = load_checkpoint(config.init_from)
-            try:
-                self.model.load_state_dict(initial["model"])
+            structural_state = any(key.startswith("prior_net.") for key in initial.get("model", {}))
+            receiver = self.model if structural_state else segmentation_network(self.model)
+            try:  # a plain checkpoint may start the UNet of a structural model
+                receiver.load_state_dict(initial["model"])
             except (KeyError, RuntimeError) as error:
                 raise ValueError(f"init_from {config.init_from}: its network does not match this config "
                                  f"(depth, width, norm): {str(error).splitlines()[0]}") from error
@@ -283,7 +288,7 @@ class _Run:
         images, masks, generators, regions = self._batch(0, 0, self.patches.patches_per_epoch)
         self.model.eval()
         with torch.no_grad():
-            self.full(self.model(images), masks, generators, regions)
+            self._loss(self.model, self.full, images, masks, generators, regions)
         self.model.train()
         restore_random_state(random_state)
 
@@ -323,6 +328,24 @@ class _Run:
         generators = [torch.Generator().manual_seed(_sample_seed(config.seed, epoch, i)) for i in indices]
         return images, masks, generators, (regions[0] if regions else None)
 
+    def _loss(self, network: nn.Module, objective: Objective, images, masks, generators, regions):
+        """The objective on the network's logits; a structural model adds its structural and KL
+        terms (on the likelihood inside the ignore region, as the objective sees it)."""
+        config = self.config
+        if config.model != "structural":
+            return objective(network(images), masks, generators, regions)
+        output = network(images, masks)
+        loss, parts = objective(output.logits, masks, generators, regions)
+        if regions is not None:
+            output = dataclasses.replace(output, logits=torch.where(regions > 0.5, output.logits,
+                                                                    torch.full_like(output.logits, -30.0)))
+            masks = masks * regions
+        structure, kl = structural_terms(output, masks, objective=config.structural_objective,
+                                         structure=config.structure,
+                                         generator=generators[0] if generators else None)
+        parts = {**parts, "structure": float(structure.detach()), "kl": float(kl.detach())}
+        return loss + config.structural_alpha * structure + config.structural_beta * kl, parts
+
     def run(self) -> TrainResult:
         config, context = self.config, self.context
         network: nn.Module = self.model
@@ -341,7 +364,7 @@ class _Run:
                 wall, cpu = time.perf_counter(), time.process_time()
                 images, masks, generators, regions = self._batch(epoch, step, self.patches.patches_per_epoch)
                 self.optimizer.zero_grad(set_to_none=True)
-                loss, parts = objective(network(images), masks, generators, regions)
+                loss, parts = self._loss(network, objective, images, masks, generators, regions)
                 loss.backward()
                 self.optimizer.step()
                 self.scheduler.step()
@@ -385,7 +408,8 @@ class _Run:
         if not self.context.is_main:
             return
         start = time.perf_counter()
-        likelihoods = predict_samples(self.model, self.val_samples, normalise=config.normalise)
+        likelihoods = predict_samples(segmentation_network(self.model), self.val_samples,
+                                      normalise=config.normalise)
         scores = score_samples(likelihoods, self.val_samples, threshold=config.threshold,
                                metrics=config.val_metrics, options=config.metric_options, classes=config.classes)
         row["validation_seconds"] = time.perf_counter() - start

@@ -13,6 +13,7 @@ from toposeg.uncertainty.model import (
     StructuralUNet,
     ThresholdEncoder,
     structural_loss,
+    structural_terms,
 )
 from toposeg.uncertainty.objective import (
     branch_confirmation,
@@ -58,4 +59,5 @@ __all__ = [
     "structural_error",
     "structural_loss",
     "structural_segmentation",
+    "structural_terms",
 ]

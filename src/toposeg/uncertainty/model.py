@@ -33,7 +33,7 @@ from toposeg.uncertainty.objective import (
 from toposeg.uncertainty.threshold import ThresholdDistribution
 
 __all__ = ["Objective", "StructuralLoss", "StructuralOutput", "StructuralUNet", "ThresholdEncoder",
-           "structural_loss"]
+           "structural_loss", "structural_terms"]
 
 Objective = Literal["sound", "seed"]
 Structure = Literal["skeleton", "watershed"]
@@ -77,7 +77,7 @@ class StructuralUNet(nn.Module):
     Parameters
     ----------
     unet : UNet
-        The segmentation network (one input and one output channel).
+        The segmentation network (one output channel; the encoders take its input channels).
     objective : {"sound", "seed"}
         Sets the family of the threshold distribution: logit-normal (sound) or the seed's
         Gaussian.
@@ -102,8 +102,9 @@ class StructuralUNet(nn.Module):
         self.unet = unet
         self.objective = objective
         self.family = "logit_normal" if objective == "sound" else "normal"
-        self.prior_net = ThresholdEncoder(1, ndim=unet.ndim, width=width)
-        self.posterior_net = ThresholdEncoder(2, ndim=unet.ndim, width=width)
+        channels = next(m for m in unet.modules() if isinstance(m, (nn.Conv2d, nn.Conv3d))).in_channels
+        self.prior_net = ThresholdEncoder(channels, ndim=unet.ndim, width=width)
+        self.posterior_net = ThresholdEncoder(channels + 1, ndim=unet.ndim, width=width)
         if self.family == "normal":
             # the seed's Gaussian starts at eps = 0.1 (the authors' range 0 < eps < 1)
             for net in (self.prior_net, self.posterior_net):
@@ -114,13 +115,18 @@ class StructuralUNet(nn.Module):
             for net in (self.prior_net, self.posterior_net):
                 net.head.bias.data[0] = float(np.log(0.1 / 0.9))
 
+    def prior(self, image: torch.Tensor) -> ThresholdDistribution:
+        """The prior net's threshold distribution for a batch of images (no likelihood computed)."""
+        return ThresholdDistribution.from_raw(self.prior_net(image), self.family)
+
     def forward(self, image: torch.Tensor, target: torch.Tensor | None = None) -> StructuralOutput:
         logits = self.unet(image)
-        prior = ThresholdDistribution.from_raw(self.prior_net(image), self.family)
+        prior = self.prior(image)
         posterior = None
         if target is not None:
-            if target.shape != image.shape:
-                raise ValueError(f"target must be shaped like image {tuple(image.shape)}, got {tuple(target.shape)}")
+            if target.shape[0] != image.shape[0] or target.shape[1] != 1 or target.shape[2:] != image.shape[2:]:
+                raise ValueError(f"target must be (B, 1, *spatial) like image {tuple(image.shape)}, "
+                                 f"got {tuple(target.shape)}")
             raw = self.posterior_net(torch.cat([image, target.to(image.dtype)], dim=1))
             posterior = ThresholdDistribution.from_raw(raw, self.family)
         return StructuralOutput(logits, prior, posterior)
@@ -166,6 +172,24 @@ def structural_loss(
     generator : torch.Generator, optional
         Source of the seed objective's draws.
     """
+    structure_term, kl = structural_terms(output, target, objective=objective, structure=structure,
+                                          tolerance=tolerance, generator=generator)
+    segmentation = F.binary_cross_entropy_with_logits(output.logits, target.to(output.logits.dtype))
+    total = segmentation + alpha * structure_term + beta * kl
+    return StructuralLoss(total, segmentation, structure_term, kl)
+
+
+def structural_terms(
+    output: StructuralOutput,
+    target: torch.Tensor,
+    *,
+    objective: Objective = "sound",
+    structure: Structure = "skeleton",
+    tolerance: int = 1,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``L_structure`` and ``KL(posterior || prior)`` (0-d, batch means) of :func:`structural_loss`,
+    for a training loop that computes the segmentation loss itself (``toposeg train``)."""
     if objective not in ("sound", "seed"):
         raise ValueError(f"objective must be 'sound' or 'seed', got {objective!r}")
     if output.posterior is None:
@@ -174,7 +198,6 @@ def structural_loss(
     if logits.shape != target.shape or logits.shape[1] != 1:
         raise ValueError(f"logits and target must both be (B, 1, *spatial), got {tuple(logits.shape)}, {tuple(target.shape)}")
     target = target.to(logits.dtype)
-    segmentation = F.binary_cross_entropy_with_logits(logits, target)
     prob = torch.sigmoid(logits)
     likelihood = prob.detach().cpu().numpy()
     truth = target.detach().cpu().numpy()
@@ -192,7 +215,5 @@ def structural_loss(
         else:
             eps = posterior.rsample(1, generator=generator)
             terms.append(seed_skeleton_loss(prob[i, 0], target[i, 0], branches, eps))
-    structure_term = torch.stack(terms).mean()
     kl = output.posterior.kl_divergence(output.prior).mean()
-    total = segmentation + alpha * structure_term + beta * kl
-    return StructuralLoss(total, segmentation, structure_term, kl)
+    return torch.stack(terms).mean(), kl

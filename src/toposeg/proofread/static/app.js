@@ -13,8 +13,8 @@ function uncertaintyColour(u) {
 const S = {
   slice: 0, slices: 1, shape: [1, 1], zoom: 1, summary: null,
   offsets: null, pixels: null, ids: null,
-  layers: {}, mask: null, current: -1, mode: "review", layer: "image",
-  stroke: null, busy: false, lastRoundTrip: null, ready: false, showAll: false,
+  layers: {}, mask: null, current: -1, mode: "review", layer: "image", frame: null, colours: null,
+  stroke: null, busy: false, lastRoundTrip: null, lastAnswer: null, ready: false, showAll: false,
 };
 // undecided branches that almost no structure keeps are hidden unless "all branches" is on
 const HIDDEN_BELOW = 0.025;
@@ -94,25 +94,56 @@ function packed(c) {
   return (255 << 24 | c[2] << 16 | c[1] << 8 | c[0]) >>> 0;
 }
 
-function render() {
-  const [h, w] = S.shape;
-  const out = nctx.createImageData(w, h);
-  const words = new Uint32Array(out.data.buffer), base = S.layers[S.layer], mask = S.mask;
-  for (let i = 0; i < w * h; i++) {
-    const v = base[i];
-    words[i] = mask[i]
-      ? packed([(v + MASK[0] + 1) >> 1, (v + MASK[1] + 1) >> 1, (v + MASK[2] + 1) >> 1])
-      : (255 << 24 | v << 16 | v << 8 | v) >>> 0;
-  }
-  for (let br = 0; br + 1 < S.offsets.length; br++) {
-    if (!shown(br)) continue;
-    const c = packed(branchColour(br));
-    for (let k = S.offsets[br]; k < S.offsets[br + 1]; k++) words[S.pixels[k]] = c;
-  }
-  nctx.putImageData(out, 0, 0);
+function branchWord(b) {
+  // the colour word of branch b, 0 when it is hidden (branches have disjoint pixels)
+  return shown(b) ? packed(branchColour(b)) : 0;
+}
+
+function pixelWord(i) {
+  const b = S.ids[i];
+  const c = b >= 0 ? S.colours[b] : 0;
+  if (c) return c;
+  const v = S.layers[S.layer][i];
+  return S.mask[i]
+    ? packed([(v + MASK[0] + 1) >> 1, (v + MASK[1] + 1) >> 1, (v + MASK[2] + 1) >> 1])
+    : (255 << 24 | v << 16 | v << 8 | v) >>> 0;
+}
+
+function draw() {
+  nctx.putImageData(S.frame, 0, 0);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(native, 0, 0, view.width, view.height);
   panel();
+}
+
+function render() {
+  // the whole frame: the layer, the mask tinted, the shown branches over them
+  const [h, w] = S.shape;
+  const n = S.offsets.length - 1;
+  S.colours = new Uint32Array(n);
+  for (let b = 0; b < n; b++) S.colours[b] = branchWord(b);
+  S.frame = nctx.createImageData(w, h);
+  const words = new Uint32Array(S.frame.data.buffer);
+  for (let i = 0; i < w * h; i++) words[i] = pixelWord(i);
+  draw();
+}
+
+function update(pixels, branches) {
+  // redraw only the given pixels and the pixels of the given branches (after an action)
+  const words = new Uint32Array(S.frame.data.buffer);
+  for (const b of branches) {
+    if (b < 0) continue;
+    S.colours[b] = branchWord(b);
+    for (let k = S.offsets[b]; k < S.offsets[b + 1]; k++) words[S.pixels[k]] = pixelWord(S.pixels[k]);
+  }
+  for (const i of pixels) words[i] = pixelWord(i);
+  draw();
+}
+
+function select(b) {
+  const previous = S.current;
+  S.current = b;
+  update([], [previous, b]);
 }
 
 function panel() {
@@ -137,7 +168,7 @@ function panel() {
     li.dataset.branch = q;
     li.textContent = `branch ${q} · u = ${s.uncertainty[q].toFixed(3)}`;
     if (q === b) li.className = "current";
-    li.onclick = () => { S.current = q; render(); };
+    li.onclick = () => select(q);
     queue.append(li);
   }
   document.getElementById("brush").classList.toggle("active", S.mode === "paint");
@@ -155,18 +186,32 @@ async function send(action) {
   S.busy = true;
   const start = performance.now();
   try {
+    const expected = S.summary.actions + 1;
     const change = await api("/api/action?slice=" + S.slice, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(action) });
-    if (change.slice !== S.slice) await loadSlice(change.slice);
-    for (const [b, d] of change.changed) S.summary.decision[b] = d;
-    S.summary.queue = change.queue;
-    S.summary.actions = change.actions;
-    S.summary.can_undo = change.can_undo;
-    S.mask = unpackMask(change.mask);
-    if (S.current < 0 || S.summary.decision[S.current] >= 0)
-      S.current = S.summary.queue.length ? S.summary.queue[0] : -1;
+    S.lastAnswer = performance.now() - start;
     status("", false);
-    render();
+    if (change.slice !== S.slice || change.actions !== expected) {
+      // another slice, or actions this page has not seen (another tab): load the whole state
+      await loadSlice(change.slice);
+    } else {
+      const previous = S.current;
+      const branches = [];
+      for (const [b, d] of change.changed) { S.summary.decision[b] = d; branches.push(b); }
+      S.summary.queue = change.queue;
+      S.summary.actions = change.actions;
+      S.summary.can_undo = change.can_undo;
+      if (S.current < 0 || S.summary.decision[S.current] >= 0)
+        S.current = S.summary.queue.length ? S.summary.queue[0] : -1;
+      branches.push(previous, S.current);
+      if (change.mask !== undefined) {
+        S.mask = unpackMask(change.mask);
+        render();
+      } else {
+        for (const i of change.flip) S.mask[i] = S.mask[i] ? 0 : 255;
+        update(change.flip, branches);
+      }
+    }
     S.lastRoundTrip = performance.now() - start;
   } catch (error) {
     status(error.message, true);
@@ -189,8 +234,7 @@ function skip() {
   const q = S.summary.queue;
   if (!q.length) return;
   const at = q.indexOf(S.current);
-  S.current = q[(at + 1) % q.length];
-  render();
+  select(q[(at + 1) % q.length]);
 }
 
 async function save() {
@@ -225,7 +269,7 @@ view.addEventListener("mousedown", (event) => {
   if (!p) return;
   if (S.mode === "review") {
     const b = nearestBranch(p[0], p[1]);
-    if (b >= 0) { S.current = b; render(); }
+    if (b >= 0) select(b);
     return;
   }
   S.stroke = [p];
@@ -243,7 +287,7 @@ window.addEventListener("mouseup", () => {
   send({ type: "brush", slice: S.slice, points, radius, value: S.mode === "paint" ? 1 : 0 });
 });
 
-function setMode(mode) { S.mode = S.mode === mode ? "review" : mode; render(); }
+function setMode(mode) { S.mode = S.mode === mode ? "review" : mode; panel(); }
 function changeSlice(step) {
   const next = S.slice + step;
   if (next >= 0 && next < S.slices) loadSlice(next).catch((e) => status(e.message, true));
@@ -266,7 +310,7 @@ document.addEventListener("keydown", (event) => {
   const key = event.key.toLowerCase();
   const actions = {
     a: () => decide("accept"), r: () => decide("reject"), n: skip, z: undo, u: undo,
-    b: () => setMode("paint"), e: () => setMode("erase"), escape: () => { S.mode = "review"; render(); },
+    b: () => setMode("paint"), e: () => setMode("erase"), escape: () => { S.mode = "review"; panel(); },
     s: save, "[": () => changeSlice(-1), "]": () => changeSlice(1),
     l: () => document.getElementById("layer").onclick(),
     h: () => document.getElementById("all").onclick(),
@@ -277,6 +321,7 @@ document.addEventListener("keydown", (event) => {
 // For tests and scripts: the colour shown at a pixel, and the page's state.
 window.toposeg = {
   state: S,
+  render,
   uncertaintyColour,
   pixel(row, col) {
     const d = nctx.getImageData(col, row, 1, 1).data;
