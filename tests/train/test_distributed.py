@@ -44,7 +44,10 @@ def test_two_processes_match_one(tmp_path):
     assert first["global_step"] == second["global_step"] == 6
     for name, tensor in first["model"].items():
         if tensor.is_floating_point():
-            assert torch.allclose(tensor, second["model"][name], atol=1e-5, rtol=1e-4), name
+            # summation order differs between one and two processes (and between CPUs): after 6
+            # Adam steps of lr 1e-3 they agree to 3e-5 here; training on half the batch (what a
+            # missing gradient average amounts to) moves some weight by 7e-3
+            assert torch.allclose(tensor, second["model"][name], atol=1e-4, rtol=1e-4), name
         else:
             assert torch.equal(tensor, second["model"][name]), name
 

@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     zoo.add_argument("--out", type=Path, required=True, help="zoo folder")
     zoo.add_argument("--count", type=int, default=200, help="models to attempt (default 200)")
     zoo.add_argument("--seed", type=int, default=0, help="zoo seed")
-    zoo.add_argument("--epochs", type=int, default=8, help="training epochs per model (default 8)")
+    zoo.add_argument("--epochs", type=int, default=None, help="training epochs per model (default: ZooConfig's, 10)")
     zoo.add_argument("--min-asr", type=float, default=0.9,
                      help="drop Trojaned models under this attack success rate (default 0.9)")
     zoo.add_argument("--hard", type=float, default=0.0,
@@ -91,7 +91,8 @@ def _zoo(args: argparse.Namespace) -> int:
     from toposeg.trojan import ZooConfig, build_zoo
     from toposeg.trojan.zoo import iter_records
 
-    config = ZooConfig(count=args.count, seed=args.seed, epochs=args.epochs, min_asr=args.min_asr, source_specific=args.hard,
+    epochs = ZooConfig.epochs if args.epochs is None else args.epochs
+    config = ZooConfig(count=args.count, seed=args.seed, epochs=epochs, min_asr=args.min_asr, source_specific=args.hard,
                        random_position=args.hard, blended=args.hard)
     models = build_zoo(args.out, config)
     records = list(iter_records(args.out))
