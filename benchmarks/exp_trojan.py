@@ -36,6 +36,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=8)
     parser.add_argument("--seeds", default="0,1,2", help="seeds of the main detector rows")
     parser.add_argument("--control-seeds", default="0", help="seeds of the controls, N_T = 1 and zoo sizes")
+    parser.add_argument("--permutations", type=int, default=50,
+                        help="label permutations of the shuffled-labels control (one cross-validation each)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     seeds = tuple(int(s) for s in args.seeds.split(","))
@@ -58,7 +60,8 @@ def main() -> None:
     main_cv = {}
     for name in ("prior", "noprior"):
         records = [hunts[name][i] for i in common]
-        for row, value in detection_rows(records, folds=args.folds, seeds=seeds, control_seeds=control_seeds):
+        for row, value in detection_rows(records, folds=args.folds, seeds=seeds, control_seeds=control_seeds,
+                                         permutations=args.permutations):
             emit(f"| {VARIANTS[name]} | {row.strip()} | {_cell(value)} |")
             if row == "bag-of-features detector":
                 main_cv[name] = value
@@ -97,7 +100,7 @@ def main() -> None:
     emit(f"\n## Zoo size (the first n models by index), seeds {control_seeds}\n")
     emit("| n | with the prior | without the prior |")
     emit("| --- | --- | --- |")
-    for n in (25, 50):
+    for n in (25, 50, 100, 150, 200):
         indices = common[:n]
         if len(indices) < n:
             break
