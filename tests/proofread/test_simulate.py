@@ -61,3 +61,16 @@ def test_curves_start_equal_and_the_oracle_fixes_everything_first(problem):
     # the first point is the VOI of the median structure's segmentation
     assert curves["random"].voi[0] == pytest.approx(oracle.voi[0])
     assert voi(target, target).total == 0.0
+
+
+def test_regions_background_scores_the_regions_between_the_structure(problem):
+    """For membranes the curves compare the cells: the first point is the background VOI of the
+    components of ``f >= 0.5`` that the median structure's branches touch, built here by hand."""
+    f, target, branches, q, y = problem
+    labels, _ = ndimage.label(f >= 0.5)
+    touched = {int(labels.ravel()[p]) for b in np.flatnonzero(q >= 0.5) for p in branches.branch(int(b))}
+    start = np.isin(labels, sorted(touched - {0}))
+    curve = simulate_proofreading(f, target, branches, q, "random", confirmed=y, steps=4, regions="background")
+    assert curve.voi[0] == pytest.approx(voi(start, target, regions="background").total)
+    foreground = simulate_proofreading(f, target, branches, q, "random", confirmed=y, steps=4)
+    assert curve.voi[0] != pytest.approx(foreground.voi[0])

@@ -111,6 +111,7 @@ def simulate_proofreading(
     steps: int = 20,
     budget: int | None = None,
     seed: int = 0,
+    regions: Literal["foreground", "background"] = "foreground",
 ) -> ProofreadingCurve:
     """Proofread the median structure of ``probability`` in a given order.
 
@@ -136,6 +137,9 @@ def simulate_proofreading(
         ``y_b`` of :func:`toposeg.uncertainty.branch_confirmation`.
     pixel_uncertainty, eps, seed
         As for :func:`inspection_order`.
+    regions : {"foreground", "background"}
+        The regions VOI and ARI compare: the structure's components (vessels, neurites) or the
+        regions it separates (the cells between membranes), as for :func:`toposeg.metrics.voi`.
     """
     likelihood, target = np.asarray(likelihood), np.asarray(target) != 0
     if likelihood.shape != target.shape or likelihood.shape != branches.shape:
@@ -177,7 +181,7 @@ def simulate_proofreading(
         accepted[inspected] = truth[inspected]
         mask = mask_of(kept, accepted)
         beta = betti_error(mask, target, protocol="global")
-        scores.append((voi(mask, target).total, adapted_rand(mask, target).f_score,
+        scores.append((voi(mask, target, regions=regions).total, adapted_rand(mask, target, regions=regions).f_score,
                        float(sum(beta.per_dimension)),
                        int(wrong[inspected].sum())))
     scores = np.array(scores, dtype=np.float64)

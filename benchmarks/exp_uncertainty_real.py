@@ -1,0 +1,174 @@
+"""Experiment: structure-level uncertainty on ISBI 2012 or DRIVE with the real-data protocol (issue 15).
+
+``exp_uncertainty.py`` trains its own small loop on synthetic vessels; this script runs the
+structural model as ``toposeg cv`` invocations on the protocol of ``exp_real.py`` (same folds,
+network, patches and schedule), fine-tuned from the same pretrained per-fold networks as the
+losses' comparison of docs/experiments.md:
+
+* ``sound`` and ``seed``: ``toposeg cv --model structural --structural-objective ...
+  --init-from <base>/pretrain`` with the plain run's fine-tuning schedule, the data set's Morse
+  structure (ISBI 2012: watershed boundaries S2 of the membranes; DRIVE: ridges S1);
+* segmentation scores of the UNet's likelihood: ``toposeg compare`` against ``<base>/plain``
+  (and every other method folder of ``<base>``) over the same held-out images;
+* wrong-branch detection on each held-out image (the fold's ``last.pt``): a branch of the
+  median structure (``q >= 0.5``) is wrong as in ``exp_uncertainty.py``; AUROC of the
+  structure-level uncertainty (and the same on a log scale) against the distance of the
+  persistence from one global threshold (mean prior median over the fold's training images);
+  ECE of the branch probabilities; the protocol's UNet has no dropout, so no MC-dropout row;
+* simulated proofreading: area under the VOI-vs-inspections curve (ISBI 2012: VOI of the cells
+  between the membranes; DRIVE: of the vessels) for the orders structure, random, persistence
+  and oracle; Wilcoxon tests over the held-out images against structure.
+
+    python benchmarks/exp_real.py --dataset isbi12 --root DATA/isbi12 --out runs/isbi12
+    python benchmarks/exp_uncertainty_real.py --base runs/isbi12 --out runs/isbi12_uncertainty
+
+Finished runs and per-image results are kept (running the command again continues).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+from pathlib import Path
+
+import numpy as np
+import torch
+from exp_real import finished, network_flags, run
+from exp_uncertainty import auroc, ece
+from scipy import special, stats
+
+from toposeg.data import normalise_image
+from toposeg.metrics import voi
+from toposeg.morse import morse_branches
+from toposeg.proofread import simulate_proofreading
+from toposeg.train import CVConfig, fold_plan, load_checkpoint, predict_likelihood
+from toposeg.train.checkpoint import structural_model_from_checkpoint
+from toposeg.uncertainty import branch_confirmation, branch_uncertainty, inclusion_probability
+
+STRUCTURE = {"isbi12": "watershed", "drive": "skeleton"}
+#: what VOI compares in the proofreading curves: the cells between membranes, the vessels
+REGIONS = {"isbi12": "background", "drive": "foreground"}
+ORDERS = ("structure", "random", "persistence", "oracle")
+
+
+def branch_rows(folder: Path, config: CVConfig, seed: int, dataset: str) -> list[dict]:
+    """Per held-out image of every fold: branch scores, wrongness and proofreading areas."""
+    rows = []
+    for fold, (train, _, test) in enumerate(fold_plan(config)):
+        state = load_checkpoint(folder / f"seed{seed}" / f"fold{fold}" / "last.pt")
+        model, run_config = structural_model_from_checkpoint(state)
+
+        def prior(sample):
+            image = normalise_image(sample.image, run_config.normalise)
+            batch = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32)).reshape(1, -1, *image.shape[-2:])
+            with torch.no_grad():
+                return image, model.prior(batch)
+
+        eps_global = float(np.mean([float(prior(s)[1].median()[0]) for s in train]))
+        for sample in test:
+            image, distribution = prior(sample)
+            likelihood = predict_likelihood(model.unet, image).astype(np.float64)
+            target = np.asarray(sample.mask, bool).squeeze()
+            region = None if sample.region is None else np.asarray(sample.region, bool).squeeze()
+            if region is not None:  # outside the field of view neither structure nor error
+                likelihood = np.where(region, likelihood, 0.0)
+            branches = morse_branches(likelihood, structure=STRUCTURE[dataset])
+            q = inclusion_probability(branches, distribution, rule="sound")
+            stated = inclusion_probability(branches, distribution, rule=run_config.structural_objective)
+            y = branch_confirmation(branches, target)
+            wrong = (q >= 0.5) != (y >= 0.5)
+            z = np.abs(distribution.standardise(torch.tensor(branches.persistence.copy())[None])[0].double().numpy())
+            areas = {order: simulate_proofreading(likelihood, target, branches, q, order, confirmed=y, eps=eps_global,
+                                                  steps=10, seed=len(rows), regions=REGIONS[dataset]).voi_area()
+                     for order in ORDERS}
+            rows.append({
+                "fold": fold, "image": sample.name, "branches": len(branches), "wrong": wrong.tolist(),
+                "structure": branch_uncertainty(stated, rule=run_config.structural_objective).tolist(),
+                "structure_log": special.log_ndtr(-z).tolist(),
+                "persistence": (-np.abs(branches.persistence - eps_global)).tolist(),
+                "stated": stated.tolist(), "true": (y >= 0.5).astype(float).tolist(),
+                "eps_median": float(distribution.median()[0]), "eps_global": eps_global,
+                "voi_start": float(voi(likelihood >= 0.5, target, regions=REGIONS[dataset]).total), "areas": areas})
+    return rows
+
+
+def summarise(results: dict[str, list[dict]]) -> list[str]:
+    lines = ["| objective | images | wrong branches | AUROC uncertainty | AUROC same, log scale | "
+             "AUROC persistence distance | ECE | prior median eps (mean) |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for objective, rows in results.items():
+        pooled = {k: np.concatenate([np.asarray(r[k], float) for r in rows])
+                  for k in ("wrong", "structure", "structure_log", "persistence", "stated", "true")}
+        a = {k: auroc(pooled[k], pooled["wrong"]) for k in ("structure", "structure_log", "persistence")}
+        lines.append(f"| {objective} | {len(rows)} | {pooled['wrong'].mean():.1%} | {a['structure']:.3f} | "
+                     f"{a['structure_log']:.3f} | {a['persistence']:.3f} | {ece(pooled['stated'], pooled['true']):.3f} | "
+                     f"{statistics.mean(r['eps_median'] for r in rows):.3f} |")
+    lines += ["", "| objective | order | VOI area (mean ± std over images) | Wilcoxon p against structure |",
+              "| --- | --- | --- | --- |"]
+    for objective, rows in results.items():
+        reference = np.array([r["areas"]["structure"] for r in rows])
+        for order in ORDERS:
+            area = np.array([r["areas"][order] for r in rows])
+            if order == "structure":
+                p = "—"
+            elif np.array_equal(area, reference):
+                p = "the same order"
+            else:
+                p = f"{stats.wilcoxon(area, reference).pvalue:.2g}"
+            lines.append(f"| {objective} | {order} | {area.mean():.3f} ± {area.std():.3f} | {p} |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", required=True, type=Path, help="the output folder of exp_real.py")
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--seeds", default="0", help="seeds run (each must be finished in --base)")
+    parser.add_argument("--objectives", default="sound,seed")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    base = CVConfig.from_dict(json.loads((args.base / "pretrain" / "cv.json").read_text(encoding="utf-8"))["config"])
+    dataset = base.base.dataset
+    if dataset not in STRUCTURE:
+        parser.error(f"--base: {args.base} holds a {dataset} run, not one of {', '.join(STRUCTURE)}")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    runs = len(seeds) * base.folds
+    if not finished(args.base / "plain", runs):
+        parser.error(f"--base: {args.base / 'plain'} lacks seeds {args.seeds} (run exp_real.py first)")
+    plain = CVConfig.from_dict(json.loads((args.base / "plain" / "cv.json").read_text())["config"]).base
+    args.out.mkdir(parents=True, exist_ok=True)
+    log = args.out / "commands.txt"
+    network = network_flags(argparse.Namespace(
+        dataset=dataset, root=base.base.root, folds=base.folds, seeds=args.seeds, depth=base.base.depth,
+        width=base.base.width, patch_size=base.base.patch_size[0], batch_size=base.base.batch_size,
+        steps_per_epoch=base.base.steps_per_epoch, threads=base.base.threads))
+    objectives = args.objectives.split(",")
+    results = {}
+    for objective in objectives:
+        folder = args.out / objective
+        if not finished(folder, runs):
+            run(["cv", "--out", str(folder), *network, "--model", "structural", "--structure", STRUCTURE[dataset],
+                 "--structural-objective", objective, "--loss", plain.loss, "--epochs", str(plain.epochs),
+                 "--lr", str(plain.lr), "--init-from", str(args.base / "pretrain")], log)
+        results[objective] = []
+        for seed in seeds:
+            path = args.out / f"branches_{objective}_seed{seed}.json"
+            if not path.is_file():
+                config = CVConfig.from_dict(json.loads((folder / "cv.json").read_text())["config"])
+                tmp = path.with_suffix(".tmp")
+                tmp.write_text(json.dumps(branch_rows(folder, config, seed, dataset)))
+                tmp.replace(path)
+            results[objective] += json.loads(path.read_text())
+    methods = [p.name for p in sorted(args.base.iterdir()) if p.name not in ("pretrain", "comparison")
+               and (p / "per_image.csv").is_file()]
+    run(["compare", *(f"{m}={args.base / m}" for m in methods), *(f"{o}={args.out / o}" for o in objectives),
+         "--out", str(args.out / "comparison"), "--figures", "0"], log)
+    lines = summarise(results)
+    (args.out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
