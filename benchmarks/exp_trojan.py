@@ -104,6 +104,8 @@ def main() -> None:
         indices = common[:n]
         if len(indices) < n:
             break
+        if min(np.bincount([int(hunts["prior"][i].trojaned) for i in indices], minlength=2)) < args.folds:
+            continue  # too few models of one class for the folds
         cells = []
         for name in ("prior", "noprior"):
             records = [hunts[name][i] for i in indices]
