@@ -16,8 +16,8 @@ losses' comparison of docs/experiments.md:
   persistence from one global threshold (mean prior median over the fold's training images);
   ECE of the branch probabilities; the protocol's UNet has no dropout, so no MC-dropout row;
 * simulated proofreading: area under the VOI-vs-inspections curve (ISBI 2012: VOI of the cells
-  between the membranes; DRIVE: of the vessels) for the orders structure, random, persistence
-  and oracle; Wilcoxon tests over the held-out images against structure.
+  that the kept boundaries enclose; DRIVE: of the vessels) for the orders structure, random,
+  persistence and oracle; Wilcoxon tests over the held-out images against structure.
 
     python benchmarks/exp_real.py --dataset isbi12 --root DATA/isbi12 --out runs/isbi12
     python benchmarks/exp_uncertainty_real.py --base runs/isbi12 --out runs/isbi12_uncertainty

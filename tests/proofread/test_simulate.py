@@ -6,8 +6,9 @@ import torch
 from scipy import ndimage
 
 from tests.morse._render import grid_graph, render_graph
+from toposeg.data import membranes_2d
 from toposeg.metrics import voi
-from toposeg.morse import morse_branches
+from toposeg.morse import morse_branches, watershed_boundaries
 from toposeg.proofread import ORDERS, inspection_order, simulate_proofreading
 from toposeg.uncertainty import ThresholdDistribution, branch_confirmation, inclusion_probability
 
@@ -74,3 +75,52 @@ def test_regions_background_scores_the_regions_between_the_structure(problem):
     assert curve.voi[0] == pytest.approx(voi(start, target, regions="background").total)
     foreground = simulate_proofreading(f, target, branches, q, "random", confirmed=y, steps=4)
     assert curve.voi[0] != pytest.approx(foreground.voi[0])
+
+
+def test_membranes_rejecting_a_boundary_merges_the_cells_accepting_one_splits_them():
+    """S2 by hand: one boundary between two basins. Kept but not in the ground truth, it is
+    rejected and the two cells merge; dropped but drawn in the ground truth, accepting it splits
+    the cell in two."""
+    i, j = np.mgrid[:5, :7]
+    f = np.minimum(np.hypot(i - 2, j), np.hypot(i - 2, j - 6.2))
+    f /= f.max()
+    branches = morse_branches(f, structure="watershed")
+    assert len(branches) == 1
+    wall = np.zeros(f.shape, bool)
+    wall.ravel()[branches.branch(0)] = True
+    assert ndimage.label(~wall)[1] == 2
+    no_wall = np.zeros(f.shape, bool)
+    rejected = simulate_proofreading(f, no_wall, branches, np.array([0.9]), "random", confirmed=np.array([0.0]),
+                                     steps=1, regions="background")
+    assert rejected.voi[0] == pytest.approx(voi(wall, no_wall, regions="background").total) and rejected.voi[0] > 0
+    assert rejected.voi[-1] == 0.0 and rejected.fixes.tolist() == [0, 1]
+    accepted = simulate_proofreading(f, wall, branches, np.array([0.1]), "random", confirmed=np.array([1.0]),
+                                     steps=1, regions="background")
+    assert accepted.voi[0] == pytest.approx(voi(no_wall, wall, regions="background").total) and accepted.voi[0] > 0
+    assert accepted.voi[-1] == 0.0
+
+
+def test_membranes_start_at_the_watershed_of_the_median_and_end_at_the_confirmed_boundaries():
+    sample = membranes_2d((96, 96), seed=4)
+    rng = np.random.default_rng(4)
+    f = ndimage.gaussian_filter(sample.mask.astype(float), 1.5) + 0.05 * rng.random(sample.mask.shape)
+    f = (f - f.min()) / (f.max() - f.min())
+    branches = morse_branches(f, structure="watershed")
+    median = 0.05
+    d = ThresholdDistribution(torch.tensor([np.log(median / (1 - median))]), torch.tensor([0.8]))
+    q = inclusion_probability(branches, d)
+    y = branch_confirmation(branches, sample.mask)
+    wrong = (q >= 0.5) != (y >= 0.5)
+    assert 0 < wrong.sum() < len(branches)
+    confirmed = np.zeros(f.shape, bool)
+    confirmed.ravel()[np.concatenate([branches.branch(int(b)) for b in np.flatnonzero(y >= 0.5)])] = True
+    start = voi(watershed_boundaries(f, eps=median), sample.mask, regions="background").total
+    end = voi(confirmed, sample.mask, regions="background").total
+    curves = {name: simulate_proofreading(f, sample.mask, branches, q, name, confirmed=y, eps=median, steps=8,
+                                          pixel_uncertainty=np.abs(f - 0.5), regions="background")
+              for name in ORDERS}
+    for c in curves.values():
+        assert c.voi[0] == pytest.approx(start) and c.voi[-1] == pytest.approx(end)
+        assert c.fixes[-1] == wrong.sum()
+    assert end < start
+    assert curves["oracle"].voi_area() < curves["random"].voi_area()

@@ -115,13 +115,21 @@ def simulate_proofreading(
 ) -> ProofreadingCurve:
     """Proofread the median structure of ``probability`` in a given order.
 
-    The starting mask is the structural segmentation of the branches with ``q >= 0.5`` (the
-    components of ``likelihood >= threshold`` they touch). Each inspection looks at one
-    branch; a branch is wrong when it is kept but less than half of it is confirmed
-    (``confirmed < 0.5``), or dropped although at least half is. The annotator rejects a
-    branch that is not confirmed and accepts one that is, which draws its pixels into the
-    mask (as :class:`toposeg.proofread.ProofreadingSession` does). After each of ``steps`` evenly spaced inspection counts up to
-    ``budget`` (default: every branch) the mask is scored against ``target``.
+    Each inspection looks at one branch; a branch is wrong when it is kept (``q >= 0.5``) but
+    less than half of it is confirmed (``confirmed < 0.5``), or dropped although at least half
+    is. The annotator rejects a branch that is not confirmed and accepts one that is. What a
+    kept branch means depends on the structure:
+
+    * S1 (``branches.structure == "skeleton"``: vessels, roads, neurites): the mask is the
+      structural segmentation, the components of ``likelihood >= threshold`` that kept
+      branches touch, and accepting a branch draws its pixels into the mask (as
+      :class:`toposeg.proofread.ProofreadingSession` does);
+    * S2 (``"watershed"``: membranes): the mask is the union of the kept boundaries, so the
+      cells are the regions they enclose; accepting a boundary can split a cell, rejecting one
+      merges the cells on its two sides. Score it with ``regions="background"``.
+
+    After each of ``steps`` evenly spaced inspection counts up to ``budget`` (default: every
+    branch) the mask is scored against ``target``.
 
     Parameters
     ----------
@@ -137,6 +145,8 @@ def simulate_proofreading(
         ``y_b`` of :func:`toposeg.uncertainty.branch_confirmation`.
     pixel_uncertainty, eps, seed
         As for :func:`inspection_order`.
+    threshold : float
+        Binarises the likelihood (S1 only).
     regions : {"foreground", "background"}
         The regions VOI and ARI compare: the structure's components (vessels, neurites) or the
         regions it separates (the cells between membranes), as for :func:`toposeg.metrics.voi`.
@@ -157,20 +167,26 @@ def simulate_proofreading(
     budget = n if budget is None else min(int(budget), n)
     counts = np.unique(np.linspace(0, budget, steps + 1).round().astype(int))
 
-    labels, count = ndimage.label(likelihood >= threshold)
-    labels = labels.ravel()
-    ids = np.full(labels.size, -1, dtype=np.int64)
+    ids = np.full(likelihood.size, -1, dtype=np.int64)
     ids[branches.pixels] = np.repeat(np.arange(n), np.diff(branches.offsets))
-    touching = (ids >= 0) & (labels > 0)
-    pairs = np.unique(np.stack([labels[touching], ids[touching]]), axis=1)
     on = np.flatnonzero(ids >= 0)
+    if branches.structure == "watershed":
+        def mask_of(kept: np.ndarray, accepted: np.ndarray) -> np.ndarray:
+            mask = np.zeros(likelihood.size, dtype=bool)
+            mask[on] = kept[ids[on]]
+            return mask.reshape(likelihood.shape)
+    else:
+        labels, count = ndimage.label(likelihood >= threshold)
+        labels = labels.ravel()
+        touching = (ids >= 0) & (labels > 0)
+        pairs = np.unique(np.stack([labels[touching], ids[touching]]), axis=1)
 
-    def mask_of(kept: np.ndarray, accepted: np.ndarray) -> np.ndarray:
-        keep = np.zeros(count + 1, dtype=bool)
-        keep[pairs[0][kept[pairs[1]]]] = True
-        mask = keep[labels]
-        mask[on] |= accepted[ids[on]]
-        return mask.reshape(likelihood.shape)
+        def mask_of(kept: np.ndarray, accepted: np.ndarray) -> np.ndarray:
+            keep = np.zeros(count + 1, dtype=bool)
+            keep[pairs[0][kept[pairs[1]]]] = True
+            mask = keep[labels]
+            mask[on] |= accepted[ids[on]]
+            return mask.reshape(likelihood.shape)
 
     scores = []
     for k in counts:
