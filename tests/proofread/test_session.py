@@ -252,3 +252,31 @@ def test_the_mask_updated_after_each_action_equals_the_mask_computed_afresh(monk
         np.testing.assert_array_equal(session.mask(changed), fresh.mask(changed), err_msg=f"step {step}")
     np.testing.assert_array_equal(session.corrected_mask(), ProofreadingSession(inputs, session.actions).corrected_mask())
     assert sum(u is not None for u in updates) >= 30  # most masks were updated, not recomputed
+
+
+def test_membranes_the_mask_is_the_included_boundaries_and_updates_equal_a_fresh_session():
+    """S2: the first mask is the watershed boundaries at the median threshold; rejecting a
+    boundary removes its pixels (two cells merge); after random actions the updated mask equals
+    a replayed session's."""
+    from toposeg.morse import watershed_boundaries
+
+    f = ndimage.gaussian_filter(np.random.default_rng(2).random((48, 48)), 2.0)
+    f = (f - f.min()) / (f.max() - f.min())
+    inputs = ProofreadingInputs(image=f, likelihood=f, structure="watershed", eps_median=0.05, eps_scale=1.0)
+    session = ProofreadingSession(inputs)
+    np.testing.assert_array_equal(session.mask(0), watershed_boundaries(f, eps=0.05))
+    data = session.slice_data(0)
+    kept = np.flatnonzero(data.probability >= 0.5)
+    cells = ndimage.label(~session.mask(0))[1]
+    wall = int(kept[-1])  # the least persistent kept boundary separates two cells
+    session.apply({"type": "reject", "slice": 0, "branch": wall})
+    assert not session.mask(0).ravel()[data.branches.branch(wall)].any()
+    assert ndimage.label(~session.mask(0))[1] == cells - 1
+    rng = np.random.default_rng(1)
+    for step in range(30):
+        kind = rng.choice(["accept", "reject", "undo"], p=[0.4, 0.4, 0.2])
+        action = {"type": "undo"} if kind == "undo" else {
+            "type": str(kind), "slice": 0, "branch": int(rng.integers(len(data.branches)))}
+        session.apply(action)
+        np.testing.assert_array_equal(session.mask(0), ProofreadingSession(inputs, session.actions).mask(0),
+                                      err_msg=f"step {step}")

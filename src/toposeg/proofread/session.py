@@ -45,9 +45,13 @@ class ProofreadingInputs:
     likelihood : ndarray
         Shaped like ``image``, values in [0, 1].
     structure : {"skeleton", "watershed"}
-        S1 (vessels, roads) or S2 (membranes).
+        S1 (vessels, roads): the corrected mask is the components of the binarised likelihood
+        that included branches touch, with accepted branches drawn in. S2 (membranes): the
+        corrected mask is the union of the included boundaries, so the cells are the regions
+        they enclose (rejecting a boundary merges two cells, accepting one can split a cell).
+        The brush paints over either.
     threshold : float
-        The likelihood is binarised at this value.
+        The likelihood is binarised at this value (S1).
     eps_median, eps_scale : float
         The threshold distribution: ``eps = sigmoid(logit(eps_median) + eps_scale * z)``, the
         logit-normal :class:`toposeg.uncertainty.ThresholdDistribution` (e.g. a prior net's).
@@ -125,8 +129,13 @@ class _Slice:
         ids = np.full(likelihood.size, -1, dtype=np.int64)
         ids[self.branches.pixels] = np.repeat(np.arange(n), np.diff(self.branches.offsets))
         self.ids = ids
-        labels, self.components = ndimage.label(likelihood >= inputs.threshold)
-        self.labels = labels.ravel()
+        if inputs.structure == "watershed":
+            # membranes: the kept boundaries are the mask, each branch its own component, so
+            # that rejecting a boundary merges the cells on its two sides
+            self.labels, self.components = ids + 1, n
+        else:
+            labels, self.components = ndimage.label(likelihood >= inputs.threshold)
+            self.labels = labels.ravel()
         touching = (ids >= 0) & (self.labels > 0)
         pairs = np.unique(np.stack([self.labels[touching], ids[touching]]), axis=1)
         self.pair_component, self.pair_branch = pairs
