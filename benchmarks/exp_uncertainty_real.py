@@ -14,10 +14,13 @@ losses' comparison of docs/experiments.md:
   median structure (``q >= 0.5``) is wrong as in ``exp_uncertainty.py``; AUROC of the
   structure-level uncertainty (and the same on a log scale) against the distance of the
   persistence from one global threshold (mean prior median over the fold's training images);
-  ECE of the branch probabilities; the protocol's UNet has no dropout, so no MC-dropout row;
+  ECE of the branch probabilities; with ``--dropout P`` the structural runs' UNets have dropout
+  (folders ``<objective>-dropout``) and the MC-dropout variance (10 passes,
+  :func:`toposeg.uncertainty.mc_dropout`) averaged over each branch is one more score;
 * simulated proofreading: area under the VOI-vs-inspections curve (ISBI 2012: VOI of the cells
   that the kept boundaries enclose; DRIVE: of the vessels) for the orders structure, random,
-  persistence and oracle; Wilcoxon tests over the held-out images against structure.
+  persistence and oracle (and pixel, by MC-dropout variance, with ``--dropout``); Wilcoxon
+  tests over the held-out images against structure.
 
     python benchmarks/exp_real.py --dataset isbi12 --root DATA/isbi12 --out runs/isbi12
     python benchmarks/exp_uncertainty_real.py --base runs/isbi12 --out runs/isbi12_uncertainty
@@ -47,7 +50,7 @@ from toposeg.morse import morse_branches
 from toposeg.proofread import simulate_proofreading
 from toposeg.train import CVConfig, fold_plan, load_checkpoint, predict_likelihood
 from toposeg.train.checkpoint import structural_model_from_checkpoint
-from toposeg.uncertainty import branch_confirmation, branch_uncertainty, inclusion_probability
+from toposeg.uncertainty import branch_confirmation, branch_uncertainty, inclusion_probability, mc_dropout
 
 STRUCTURE = {"isbi12": "watershed", "drive": "skeleton"}
 #: what VOI compares in the proofreading curves: the cells between membranes, the vessels
@@ -82,10 +85,20 @@ def branch_rows(folder: Path, config: CVConfig, seed: int, dataset: str) -> list
             y = branch_confirmation(branches, target)
             wrong = (q >= 0.5) != (y >= 0.5)
             z = np.abs(distribution.standardise(torch.tensor(branches.persistence.copy())[None])[0].double().numpy())
+            orders, extra = ORDERS, {}
+            variance = None
+            if run_config.dropout > 0:
+                variance = mc_dropout(model.unet, image, passes=10, seed=len(rows))[1].astype(np.float64)
+                if region is not None:
+                    variance = np.where(region, variance, 0.0)
+                sums = np.add.reduceat(variance.ravel()[branches.pixels], branches.offsets[:-1])
+                extra["mc_dropout"] = (sums / np.diff(branches.offsets)).tolist()
+                orders = (*ORDERS, "pixel")
             areas = {order: simulate_proofreading(likelihood, target, branches, q, order, confirmed=y, eps=eps_global,
-                                                  steps=10, seed=len(rows), regions=REGIONS[dataset]).voi_area()
-                     for order in ORDERS}
-            rows.append({
+                                                  pixel_uncertainty=variance, steps=10, seed=len(rows),
+                                                  regions=REGIONS[dataset]).voi_area()
+                     for order in orders}
+            rows.append({**extra,
                 "fold": fold, "image": sample.name, "branches": len(branches), "wrong": wrong.tolist(),
                 "structure": branch_uncertainty(stated, rule=run_config.structural_objective).tolist(),
                 "structure_log": special.log_ndtr(-z).tolist(),
@@ -98,19 +111,20 @@ def branch_rows(folder: Path, config: CVConfig, seed: int, dataset: str) -> list
 
 def summarise(results: dict[str, list[dict]]) -> list[str]:
     lines = ["| objective | images | wrong branches | AUROC uncertainty | AUROC same, log scale | "
-             "AUROC persistence distance | ECE | prior median eps (mean) |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "AUROC persistence distance | AUROC MC-dropout variance | ECE | prior median eps (mean) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for objective, rows in results.items():
-        pooled = {k: np.concatenate([np.asarray(r[k], float) for r in rows])
-                  for k in ("wrong", "structure", "structure_log", "persistence", "stated", "true")}
-        a = {k: auroc(pooled[k], pooled["wrong"]) for k in ("structure", "structure_log", "persistence")}
-        lines.append(f"| {objective} | {len(rows)} | {pooled['wrong'].mean():.1%} | {a['structure']:.3f} | "
-                     f"{a['structure_log']:.3f} | {a['persistence']:.3f} | {ece(pooled['stated'], pooled['true']):.3f} | "
-                     f"{statistics.mean(r['eps_median'] for r in rows):.3f} |")
+        scores = ["structure", "structure_log", "persistence"] + (["mc_dropout"] if "mc_dropout" in rows[0] else [])
+        pooled = {k: np.concatenate([np.asarray(r[k], float) for r in rows]) for k in ["wrong", "stated", "true", *scores]}
+        a = {k: f"{auroc(pooled[k], pooled['wrong']):.3f}" for k in scores}
+        lines.append(f"| {objective} | {len(rows)} | {pooled['wrong'].mean():.1%} | {a['structure']} | "
+                     f"{a['structure_log']} | {a['persistence']} | {a.get('mc_dropout', '—')} | "
+                     f"{ece(pooled['stated'], pooled['true']):.3f} | {statistics.mean(r['eps_median'] for r in rows):.3f} |")
     lines += ["", "| objective | order | VOI area (mean ± std over images) | Wilcoxon p against structure |",
               "| --- | --- | --- | --- |"]
     for objective, rows in results.items():
         reference = np.array([r["areas"]["structure"] for r in rows])
-        for order in ORDERS:
+        for order in rows[0]["areas"]:
             area = np.array([r["areas"][order] for r in rows])
             if order == "structure":
                 p = "—"
@@ -128,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--seeds", default="0", help="seeds run (each must be finished in --base)")
     parser.add_argument("--objectives", default="sound,seed")
+    parser.add_argument("--dropout", type=float, default=0.0,
+                        help="UNet dropout of the structural runs (> 0: folders <objective>-dropout, MC-dropout scores)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     base = CVConfig.from_dict(json.loads((args.base / "pretrain" / "cv.json").read_text(encoding="utf-8"))["config"])
@@ -147,27 +163,29 @@ def main(argv: list[str] | None = None) -> int:
         steps_per_epoch=base.base.steps_per_epoch, threads=base.base.threads))
     objectives = args.objectives.split(",")
     results = {}
-    for objective in objectives:
-        folder = args.out / objective
+    names = [objective if args.dropout == 0 else f"{objective}-dropout" for objective in objectives]
+    dropout = ["--dropout", str(args.dropout)] if args.dropout else []
+    for objective, name in zip(objectives, names):
+        folder = args.out / name
         if not finished(folder, runs):
             run(["cv", "--out", str(folder), *network, "--model", "structural", "--structure", STRUCTURE[dataset],
                  "--structural-objective", objective, "--loss", plain.loss, "--epochs", str(plain.epochs),
-                 "--lr", str(plain.lr), "--init-from", str(args.base / "pretrain")], log)
-        results[objective] = []
+                 "--lr", str(plain.lr), "--init-from", str(args.base / "pretrain"), *dropout], log)
+        results[name] = []
         for seed in seeds:
-            path = args.out / f"branches_{objective}_seed{seed}.json"
+            path = args.out / f"branches_{name}_seed{seed}.json"
             if not path.is_file():
                 config = CVConfig.from_dict(json.loads((folder / "cv.json").read_text())["config"])
                 tmp = path.with_suffix(".tmp")
                 tmp.write_text(json.dumps(branch_rows(folder, config, seed, dataset)))
                 tmp.replace(path)
-            results[objective] += json.loads(path.read_text())
+            results[name] += json.loads(path.read_text())
     methods = [p.name for p in sorted(args.base.iterdir()) if p.name not in ("pretrain", "comparison")
                and (p / "per_image.csv").is_file()]
-    run(["compare", *(f"{m}={args.base / m}" for m in methods), *(f"{o}={args.out / o}" for o in objectives),
-         "--out", str(args.out / "comparison"), "--figures", "0"], log)
+    run(["compare", *(f"{m}={args.base / m}" for m in methods), *(f"{o}={args.out / o}" for o in names),
+         "--out", str(args.out / ("comparison" if args.dropout == 0 else "comparison_dropout")), "--figures", "0"], log)
     lines = summarise(results)
-    (args.out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (args.out / ("summary.md" if args.dropout == 0 else "summary_dropout.md")).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 0
 

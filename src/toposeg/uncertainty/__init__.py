@@ -7,6 +7,7 @@ is the default; the seed's (Gaussian eps, Eq. 7.1, reversed inclusion rule) is k
 for comparison. See ``docs/uncertainty.md``.
 """
 
+from toposeg.uncertainty.mc_dropout import mc_dropout
 from toposeg.uncertainty.model import (
     StructuralLoss,
     StructuralOutput,
@@ -51,6 +52,7 @@ __all__ = [
     "expected_structural_error",
     "inclusion_probability",
     "kept_branches",
+    "mc_dropout",
     "pixel_uncertainty_map",
     "predict_structures",
     "sample_structures",
