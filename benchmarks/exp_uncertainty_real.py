@@ -11,12 +11,20 @@ losses' comparison of docs/experiments.md:
 * segmentation scores of the UNet's likelihood: ``toposeg compare`` against ``<base>/plain``
   (and every other method folder of ``<base>``) over the same held-out images;
 * wrong-branch detection on each held-out image (the fold's ``last.pt``): a branch of the
-  median structure (``q >= 0.5``) is wrong as in ``exp_uncertainty.py``; AUROC of the
-  structure-level uncertainty (and the same on a log scale) against the distance of the
-  persistence from one global threshold (mean prior median over the fold's training images);
-  ECE of the branch probabilities; with ``--dropout P`` the structural runs' UNets have dropout
+  median structure (``q >= 0.5``) is wrong when the ground truth's verdict disagrees (DRIVE:
+  :func:`toposeg.uncertainty.branch_confirmation`, at least half of the ridge on a vessel;
+  ISBI 2012: :func:`toposeg.uncertainty.boundary_confirmation`, the boundary separates two
+  cells); AUROC of the structure-level uncertainty (and the same on a log scale) against the
+  distance of the persistence from one global threshold (mean prior median over the fold's
+  training images), on a linear and on a logit scale (the uncertainty's own); ECE of the
+  branch probabilities; with ``--dropout P`` the structural runs' UNets have dropout
   (folders ``<objective>-dropout``) and the MC-dropout variance (10 passes,
   :func:`toposeg.uncertainty.mc_dropout`) averaged over each branch is one more score;
+* the per-branch model (:class:`toposeg.uncertainty.BranchModel`, a logistic regression on
+  :func:`toposeg.uncertainty.branch_features`) fitted on the branches of each fold's validation
+  images (unseen by the network, like the held-out ones) against the ground truth's verdict;
+  rows ``<objective> + branch model``: its own median structure, wrongness, AUROC, ECE and
+  proofreading curves;
 * simulated proofreading: area under the VOI-vs-inspections curve (ISBI 2012: VOI of the cells
   that the kept boundaries enclose; DRIVE: of the vessels) for the orders structure, random,
   persistence and oracle (and pixel, by MC-dropout variance, with ``--dropout``); Wilcoxon
@@ -50,18 +58,30 @@ from toposeg.morse import morse_branches
 from toposeg.proofread import simulate_proofreading
 from toposeg.train import CVConfig, fold_plan, load_checkpoint, predict_likelihood
 from toposeg.train.checkpoint import structural_model_from_checkpoint
-from toposeg.uncertainty import branch_confirmation, branch_uncertainty, inclusion_probability, mc_dropout
+from toposeg.uncertainty import (
+    BranchModel,
+    boundary_confirmation,
+    branch_confirmation,
+    branch_features,
+    branch_uncertainty,
+    inclusion_probability,
+    mc_dropout,
+)
 
 STRUCTURE = {"isbi12": "watershed", "drive": "skeleton"}
 #: what VOI compares in the proofreading curves: the cells between membranes, the vessels
 REGIONS = {"isbi12": "background", "drive": "foreground"}
 ORDERS = ("structure", "random", "persistence", "oracle")
+#: the ground truth's verdict on a branch: on the vessels (S1), separates two cells (S2)
+CONFIRMATION = {"isbi12": boundary_confirmation, "drive": branch_confirmation}
 
 
-def branch_rows(folder: Path, config: CVConfig, seed: int, dataset: str) -> list[dict]:
-    """Per held-out image of every fold: branch scores, wrongness and proofreading areas."""
-    rows = []
-    for fold, (train, _, test) in enumerate(fold_plan(config)):
+def branch_rows(folder: Path, config: CVConfig, seed: int, dataset: str) -> tuple[list[dict], list[dict]]:
+    """Per held-out image of every fold: branch scores, wrongness and proofreading areas, for
+    the run's threshold distribution and for the per-branch model fitted on the fold's
+    validation images."""
+    rows, model_rows = [], []
+    for fold, (train, val, test) in enumerate(fold_plan(config)):
         state = load_checkpoint(folder / f"seed{seed}" / f"fold{fold}" / "last.pt")
         model, run_config = structural_model_from_checkpoint(state)
 
@@ -71,8 +91,7 @@ def branch_rows(folder: Path, config: CVConfig, seed: int, dataset: str) -> list
             with torch.no_grad():
                 return image, model.prior(batch)
 
-        eps_global = float(np.mean([float(prior(s)[1].median()[0]) for s in train]))
-        for sample in test:
+        def analyse(sample):
             image, distribution = prior(sample)
             likelihood = predict_likelihood(model.unet, image).astype(np.float64)
             target = np.asarray(sample.mask, bool).squeeze()
@@ -80,10 +99,16 @@ def branch_rows(folder: Path, config: CVConfig, seed: int, dataset: str) -> list
             if region is not None:  # outside the field of view neither structure nor error
                 likelihood = np.where(region, likelihood, 0.0)
             branches = morse_branches(likelihood, structure=STRUCTURE[dataset])
+            return image, region, distribution, likelihood, target, branches, CONFIRMATION[dataset](branches, target)
+
+        eps_global = float(np.mean([float(prior(s)[1].median()[0]) for s in train]))
+        fitted = [analyse(s) for s in val]
+        branch_model = BranchModel.fit(np.concatenate([branch_features(a[5], a[3]) for a in fitted]),
+                                       np.concatenate([a[6] >= 0.5 for a in fitted]).astype(np.float64))
+        for sample in test:
+            image, region, distribution, likelihood, target, branches, y = analyse(sample)
             q = inclusion_probability(branches, distribution, rule="sound")
             stated = inclusion_probability(branches, distribution, rule=run_config.structural_objective)
-            y = branch_confirmation(branches, target)
-            wrong = (q >= 0.5) != (y >= 0.5)
             z = np.abs(distribution.standardise(torch.tensor(branches.persistence.copy())[None])[0].double().numpy())
             orders, extra = ORDERS, {}
             variance = None
@@ -94,31 +119,40 @@ def branch_rows(folder: Path, config: CVConfig, seed: int, dataset: str) -> list
                 sums = np.add.reduceat(variance.ravel()[branches.pixels], branches.offsets[:-1])
                 extra["mc_dropout"] = (sums / np.diff(branches.offsets)).tolist()
                 orders = (*ORDERS, "pixel")
-            areas = {order: simulate_proofreading(likelihood, target, branches, q, order, confirmed=y, eps=eps_global,
-                                                  pixel_uncertainty=variance, steps=10, seed=len(rows),
-                                                  regions=REGIONS[dataset]).voi_area()
-                     for order in orders}
-            rows.append({**extra,
-                "fold": fold, "image": sample.name, "branches": len(branches), "wrong": wrong.tolist(),
-                "structure": branch_uncertainty(stated, rule=run_config.structural_objective).tolist(),
-                "structure_log": special.log_ndtr(-z).tolist(),
-                "persistence": (-np.abs(branches.persistence - eps_global)).tolist(),
-                "stated": stated.tolist(), "true": (y >= 0.5).astype(float).tolist(),
-                "eps_median": float(distribution.median()[0]), "eps_global": eps_global,
-                "voi_start": float(voi(likelihood >= 0.5, target, regions=REGIONS[dataset]).total), "areas": areas})
-    return rows
+
+            def row(q, stated, uncertainty, log_scale):
+                areas = {order: simulate_proofreading(likelihood, target, branches, q, order, confirmed=y,
+                                                      eps=eps_global, pixel_uncertainty=variance, steps=10,
+                                                      seed=len(rows), regions=REGIONS[dataset]).voi_area()
+                         for order in orders}
+                return {**extra, "fold": fold, "image": sample.name, "branches": len(branches),
+                        "wrong": ((q >= 0.5) != (y >= 0.5)).tolist(), "structure": uncertainty.tolist(),
+                        "structure_log": log_scale.tolist(),
+                        "persistence": (-np.abs(branches.persistence - eps_global)).tolist(),
+                        "persistence_logit": (-np.abs(special.logit(np.clip(branches.persistence, 1e-12, 1 - 1e-12))
+                                                      - special.logit(eps_global))).tolist(),
+                        "stated": stated.tolist(), "true": (y >= 0.5).astype(float).tolist(),
+                        "eps_median": float(distribution.median()[0]), "eps_global": eps_global,
+                        "voi_start": float(voi(likelihood >= 0.5, target, regions=REGIONS[dataset]).total),
+                        "areas": areas}
+
+            rows.append(row(q, stated, branch_uncertainty(stated, rule=run_config.structural_objective),
+                            special.log_ndtr(-z)))
+            p = branch_model.probability(branch_features(branches, likelihood))
+            model_rows.append(row(p, p, branch_uncertainty(p), np.log(np.minimum(p, 1 - p))))
+    return rows, model_rows
 
 
 def summarise(results: dict[str, list[dict]]) -> list[str]:
     lines = ["| objective | images | wrong branches | AUROC uncertainty | AUROC same, log scale | "
-             "AUROC persistence distance | AUROC MC-dropout variance | ECE | prior median eps (mean) |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "AUROC persistence distance | same, logit scale | AUROC MC-dropout variance | ECE | prior median eps (mean) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for objective, rows in results.items():
-        scores = ["structure", "structure_log", "persistence"] + (["mc_dropout"] if "mc_dropout" in rows[0] else [])
+        scores = [k for k in ("structure", "structure_log", "persistence", "persistence_logit", "mc_dropout") if k in rows[0]]
         pooled = {k: np.concatenate([np.asarray(r[k], float) for r in rows]) for k in ["wrong", "stated", "true", *scores]}
         a = {k: f"{auroc(pooled[k], pooled['wrong']):.3f}" for k in scores}
-        lines.append(f"| {objective} | {len(rows)} | {pooled['wrong'].mean():.1%} | {a['structure']} | "
-                     f"{a['structure_log']} | {a['persistence']} | {a.get('mc_dropout', '—')} | "
+        lines.append(f"| {objective} | {len(rows)} | {pooled['wrong'].mean():.2%} | {a['structure']} | "
+                     f"{a['structure_log']} | {a['persistence']} | {a.get('persistence_logit', '—')} | {a.get('mc_dropout', '—')} | "
                      f"{ece(pooled['stated'], pooled['true']):.3f} | {statistics.mean(r['eps_median'] for r in rows):.3f} |")
     lines += ["", "| objective | order | VOI area (mean ± std over images) | Wilcoxon p against structure |",
               "| --- | --- | --- | --- |"]
@@ -172,14 +206,17 @@ def main(argv: list[str] | None = None) -> int:
                  "--structural-objective", objective, "--loss", plain.loss, "--epochs", str(plain.epochs),
                  "--lr", str(plain.lr), "--init-from", str(args.base / "pretrain"), *dropout], log)
         results[name] = []
+        results[f"{name} + branch model"] = []
         for seed in seeds:
             path = args.out / f"branches_{name}_seed{seed}.json"
-            if not path.is_file():
+            model_path = args.out / f"branches_{name}+branch-model_seed{seed}.json"
+            if not (path.is_file() and model_path.is_file()):
                 config = CVConfig.from_dict(json.loads((folder / "cv.json").read_text())["config"])
-                tmp = path.with_suffix(".tmp")
-                tmp.write_text(json.dumps(branch_rows(folder, config, seed, dataset)))
-                tmp.replace(path)
+                for file, part in zip((path, model_path), branch_rows(folder, config, seed, dataset)):
+                    file.with_suffix(".tmp").write_text(json.dumps(part))
+                    file.with_suffix(".tmp").replace(file)
             results[name] += json.loads(path.read_text())
+            results[f"{name} + branch model"] += json.loads(model_path.read_text())
     methods = [p.name for p in sorted(args.base.iterdir()) if p.name not in ("pretrain", "comparison")
                and (p / "per_image.csv").is_file()]
     run(["compare", *(f"{m}={args.base / m}" for m in methods), *(f"{o}={args.out / o}" for o in names),

@@ -10,7 +10,12 @@ from toposeg.data import membranes_2d
 from toposeg.metrics import voi
 from toposeg.morse import morse_branches, watershed_boundaries
 from toposeg.proofread import ORDERS, inspection_order, simulate_proofreading
-from toposeg.uncertainty import ThresholdDistribution, branch_confirmation, inclusion_probability
+from toposeg.uncertainty import (
+    ThresholdDistribution,
+    boundary_confirmation,
+    branch_confirmation,
+    inclusion_probability,
+)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +114,7 @@ def test_membranes_start_at_the_watershed_of_the_median_and_end_at_the_confirmed
     median = 0.05
     d = ThresholdDistribution(torch.tensor([np.log(median / (1 - median))]), torch.tensor([0.8]))
     q = inclusion_probability(branches, d)
-    y = branch_confirmation(branches, sample.mask)
+    y = boundary_confirmation(branches, sample.mask)
     wrong = (q >= 0.5) != (y >= 0.5)
     assert 0 < wrong.sum() < len(branches)
     confirmed = np.zeros(f.shape, bool)
@@ -123,4 +128,4 @@ def test_membranes_start_at_the_watershed_of_the_median_and_end_at_the_confirmed
         assert c.voi[0] == pytest.approx(start) and c.voi[-1] == pytest.approx(end)
         assert c.fixes[-1] == wrong.sum()
     assert end < start
-    assert curves["oracle"].voi_area() < curves["random"].voi_area()
+    assert curves["oracle"].voi_area() <= min(c.voi_area() for c in curves.values())

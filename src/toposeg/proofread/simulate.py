@@ -142,7 +142,8 @@ def simulate_proofreading(
     order : {"structure", "random", "pixel", "persistence", "oracle"}
         See :func:`inspection_order`.
     confirmed : (n,) ndarray
-        ``y_b`` of :func:`toposeg.uncertainty.branch_confirmation`.
+        ``y_b``: of :func:`toposeg.uncertainty.branch_confirmation` for S1, of
+        :func:`toposeg.uncertainty.boundary_confirmation` for S2.
     pixel_uncertainty, eps, seed
         As for :func:`inspection_order`.
     threshold : float

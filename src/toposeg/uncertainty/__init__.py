@@ -7,6 +7,8 @@ is the default; the seed's (Gaussian eps, Eq. 7.1, reversed inclusion rule) is k
 for comparison. See ``docs/uncertainty.md``.
 """
 
+from toposeg.uncertainty.boundary_verdict import boundary_confirmation
+from toposeg.uncertainty.branch_model import BRANCH_FEATURES, BranchModel, branch_features
 from toposeg.uncertainty.mc_dropout import mc_dropout
 from toposeg.uncertainty.model import (
     StructuralLoss,
@@ -38,6 +40,8 @@ from toposeg.uncertainty.structures import (
 from toposeg.uncertainty.threshold import ThresholdDistribution
 
 __all__ = [
+    "BRANCH_FEATURES",
+    "BranchModel",
     "StructuralLoss",
     "StructuralOutput",
     "StructuralPrediction",
@@ -45,7 +49,9 @@ __all__ = [
     "StructureSamples",
     "ThresholdDistribution",
     "ThresholdEncoder",
+    "boundary_confirmation",
     "branch_confirmation",
+    "branch_features",
     "branch_ids",
     "branch_uncertainty",
     "branch_uncertainty_map",
