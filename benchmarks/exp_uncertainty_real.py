@@ -27,8 +27,8 @@ losses' comparison of docs/experiments.md:
   proofreading curves;
 * simulated proofreading: area under the VOI-vs-inspections curve (ISBI 2012: VOI of the cells
   that the kept boundaries enclose; DRIVE: of the vessels) for the orders structure, random,
-  persistence and oracle (and pixel, by MC-dropout variance, with ``--dropout``); Wilcoxon
-  tests over the held-out images against structure.
+  persistence (linear and logit scale) and oracle (and pixel, by MC-dropout variance, with
+  ``--dropout``); Wilcoxon tests over the held-out images against structure.
 
     python benchmarks/exp_real.py --dataset isbi12 --root DATA/isbi12 --out runs/isbi12
     python benchmarks/exp_uncertainty_real.py --base runs/isbi12 --out runs/isbi12_uncertainty
@@ -120,17 +120,21 @@ def branch_rows(folder: Path, config: CVConfig, seed: int, dataset: str) -> tupl
                 extra["mc_dropout"] = (sums / np.diff(branches.offsets)).tolist()
                 orders = (*ORDERS, "pixel")
 
+            logit_distance = np.abs(special.logit(np.clip(branches.persistence, 1e-12, 1 - 1e-12))
+                                    - special.logit(eps_global))
+            by_logit = np.lexsort((np.arange(len(branches)), logit_distance))
+
             def row(q, stated, uncertainty, log_scale):
-                areas = {order: simulate_proofreading(likelihood, target, branches, q, order, confirmed=y,
-                                                      eps=eps_global, pixel_uncertainty=variance, steps=10,
-                                                      seed=len(rows), regions=REGIONS[dataset]).voi_area()
-                         for order in orders}
+                areas = {order: simulate_proofreading(likelihood, target, branches, q,
+                                                      by_logit if order == "persistence_logit" else order,
+                                                      confirmed=y, eps=eps_global, pixel_uncertainty=variance,
+                                                      steps=10, seed=len(rows), regions=REGIONS[dataset]).voi_area()
+                         for order in (*orders, "persistence_logit")}
                 return {**extra, "fold": fold, "image": sample.name, "branches": len(branches),
                         "wrong": ((q >= 0.5) != (y >= 0.5)).tolist(), "structure": uncertainty.tolist(),
                         "structure_log": log_scale.tolist(),
                         "persistence": (-np.abs(branches.persistence - eps_global)).tolist(),
-                        "persistence_logit": (-np.abs(special.logit(np.clip(branches.persistence, 1e-12, 1 - 1e-12))
-                                                      - special.logit(eps_global))).tolist(),
+                        "persistence_logit": (-logit_distance).tolist(),
                         "stated": stated.tolist(), "true": (y >= 0.5).astype(float).tolist(),
                         "eps_median": float(distribution.median()[0]), "eps_global": eps_global,
                         "voi_start": float(voi(likelihood >= 0.5, target, regions=REGIONS[dataset]).total),

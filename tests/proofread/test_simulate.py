@@ -129,3 +129,16 @@ def test_membranes_start_at_the_watershed_of_the_median_and_end_at_the_confirmed
         assert c.fixes[-1] == wrong.sum()
     assert end < start
     assert curves["oracle"].voi_area() <= min(c.voi_area() for c in curves.values())
+
+
+def test_a_given_order_is_followed_and_checked(problem):
+    f, target, branches, q, y = problem
+    n = len(branches)
+    named = simulate_proofreading(f, target, branches, q, "persistence", confirmed=y, eps=0.1, steps=5)
+    ranking = inspection_order("persistence", branches, eps=0.1)
+    given = simulate_proofreading(f, target, branches, q, ranking, confirmed=y, steps=5)
+    assert given.order == "given"
+    np.testing.assert_array_equal(given.voi, named.voi)
+    for bad in (ranking[:-1], np.zeros(n, int), ranking.astype(float)):
+        with pytest.raises(ValueError, match="permutation"):
+            simulate_proofreading(f, target, branches, q, bad, confirmed=y)

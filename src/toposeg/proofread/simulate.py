@@ -102,7 +102,7 @@ def simulate_proofreading(
     target: np.ndarray,
     branches: MorseBranches,
     probability: np.ndarray,
-    order: Order,
+    order: Order | np.ndarray,
     *,
     confirmed: np.ndarray,
     pixel_uncertainty: np.ndarray | None = None,
@@ -139,8 +139,10 @@ def simulate_proofreading(
         Branches of ``likelihood``.
     probability : (n,) ndarray
         Inclusion probability of each branch.
-    order : {"structure", "random", "pixel", "persistence", "oracle"}
-        See :func:`inspection_order`.
+    order : {"structure", "random", "pixel", "persistence", "oracle"} or (n,) int ndarray
+        See :func:`inspection_order`; or the order itself, a permutation of ``range(n)`` (e.g.
+        the persistence's distance from a threshold on another scale); its curve is named
+        ``"given"``.
     confirmed : (n,) ndarray
         ``y_b``: of :func:`toposeg.uncertainty.branch_confirmation` for S1, of
         :func:`toposeg.uncertainty.boundary_confirmation` for S2.
@@ -163,8 +165,14 @@ def simulate_proofreading(
     included = probability >= 0.5
     truth = confirmed >= 0.5
     wrong = included != truth
-    ranking = inspection_order(order, branches, probability=probability, pixel_uncertainty=pixel_uncertainty,
-                               eps=eps, wrong=wrong, seed=seed)
+    if isinstance(order, str):
+        ranking = inspection_order(order, branches, probability=probability, pixel_uncertainty=pixel_uncertainty,
+                                   eps=eps, wrong=wrong, seed=seed)
+    else:
+        ranking = np.asarray(order)
+        if ranking.shape != (n,) or ranking.dtype.kind not in "iu" or not np.array_equal(np.sort(ranking), np.arange(n)):
+            raise ValueError(f"order must be one of {', '.join(ORDERS)} or a permutation of range({n})")
+        order = "given"
     budget = n if budget is None else min(int(budget), n)
     counts = np.unique(np.linspace(0, budget, steps + 1).round().astype(int))
 
