@@ -29,7 +29,6 @@ Finished runs are kept (running the command again continues a killed experiment)
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import statistics
 from pathlib import Path
@@ -60,24 +59,37 @@ def fold_thresholds(config: CVConfig, options: PreprocessOptions) -> list[float]
     return thresholds
 
 
+ARMS = ("pre-pretrain", "pre", "both", "topo-rank")
+
+
+def require_finished(parser: argparse.ArgumentParser, base: Path, folders: tuple[str, ...], runs: int,
+                     seeds: str) -> None:
+    """Stop with a clear message unless every folder of ``base`` holds all ``runs`` (seed, fold) pairs."""
+    for folder in folders:
+        if not finished(base / folder, runs):
+            parser.error(f"--base: {base / folder} lacks seeds {seeds} (finish exp_real.py, then run this again)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", required=True, type=Path, help="the output folder of exp_real.py on isbi12")
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--objects", default="bright", choices=("bright", "dark"))
     parser.add_argument("--seeds", default="0", help="seeds run (each must be finished in --base)")
+    parser.add_argument("--finetune-epochs", type=int, default=4, help="as exp_real.py's run in --base")
+    parser.add_argument("--finetune-lr", type=float, default=3e-4, help="as exp_real.py's run in --base")
+    parser.add_argument("--arms", default=",".join(ARMS),
+                        help="the runs to train (two processes can share the work); compared once all are done")
     args = parser.parse_args(argv)
+    arms = [a for a in args.arms.split(",") if a]
+    if unknown := sorted(set(arms) - set(ARMS)):
+        parser.error(f"--arms: unknown {', '.join(unknown)} (choose from {', '.join(ARMS)})")
     base = json.loads((args.base / "pretrain" / "cv.json").read_text(encoding="utf-8"))
     config = CVConfig.from_dict(base["config"])
     if config.base.dataset != "isbi12":
         parser.error(f"--base: {args.base} holds a {config.base.dataset} run, not isbi12")
     seeds = [int(s) for s in args.seeds.split(",")]
     runs = len(seeds) * config.folds
-    for folder in ("pretrain", "plain"):
-        with open(args.base / folder / "per_image.csv", encoding="utf-8", newline="") as file:
-            done = {(int(r["seed"]), int(r["fold"])) for r in csv.DictReader(file)}
-        if not {(s, f) for s in seeds for f in range(config.folds)} <= done:
-            parser.error(f"--base: {args.base / folder} lacks seeds {args.seeds} (run exp_real.py first)")
     args.out.mkdir(parents=True, exist_ok=True)
     log = args.out / "commands.txt"
     options = PreprocessOptions(objects=args.objects)
@@ -89,25 +101,38 @@ def main(argv: list[str] | None = None) -> int:
     chosen = json.loads(record.read_text())
     print(f"count-rule thresholds per fold: {chosen['per_fold']} -> {chosen['threshold']}")
     preprocess = f"objects={args.objects},threshold={chosen['threshold']}"
-    plain = CVConfig.from_dict(json.loads((args.base / "plain" / "cv.json").read_text())["config"]).base
     network = network_flags(argparse.Namespace(
         dataset="isbi12", root=config.base.root, folds=config.folds, seeds=args.seeds,
         depth=config.base.depth, width=config.base.width, patch_size=config.base.patch_size[0],
         batch_size=config.base.batch_size, steps_per_epoch=config.base.steps_per_epoch, threads=config.base.threads))
-    tune = ["--epochs", str(plain.epochs), "--lr", str(plain.lr)]
+    tune = ["--epochs", str(args.finetune_epochs), "--lr", str(args.finetune_lr)]
     pretrain_epochs = [str(config.base.epochs)]
     rank = ["--loss", "ce+1*topo", "--loss-option", "topo.matching=rank", "--loss-balance", "gradient"]
+    # the preprocessing arms need nothing of the base but its configuration: they run first, so
+    # that they can run beside a base that is still training
     plan = [
-        ("topo-rank", [*network, *rank, *tune, "--init-from", str(args.base / "pretrain")]),
         ("pre-pretrain", [*network, "--preprocess", preprocess, "--loss", "ce", "--epochs", *pretrain_epochs,
                           "--lr", str(config.base.lr)]),
         ("pre", [*network, "--preprocess", preprocess, "--loss", "ce", *tune,
                  "--init-from", str(args.out / "pre-pretrain")]),
         ("both", [*network, "--preprocess", preprocess, *rank, *tune, "--init-from", str(args.out / "pre-pretrain")]),
+        ("topo-rank", [*network, *rank, *tune, "--init-from", str(args.base / "pretrain")]),
     ]
     for name, command in plan:
+        if name not in arms:
+            continue
+        if name == "topo-rank":
+            require_finished(parser, args.base, ("pretrain", "plain"), runs, args.seeds)
+            plain = CVConfig.from_dict(json.loads((args.base / "plain" / "cv.json").read_text())["config"]).base
+            if (plain.epochs, plain.lr) != (args.finetune_epochs, args.finetune_lr):
+                parser.error(f"--finetune-epochs/--finetune-lr: {args.finetune_epochs}/{args.finetune_lr} differ "
+                             f"from the base's plain fine-tuning ({plain.epochs}/{plain.lr})")
         if not finished(args.out / name, runs):
             run(["cv", "--out", str(args.out / name), *command], log)
+    if not all(finished(args.out / name, runs) for name in ARMS):
+        print(f"not compared: {', '.join(n for n in ARMS if not finished(args.out / n, runs))} still to run")
+        return 0
+    require_finished(parser, args.base, ("plain",), runs, args.seeds)
     run(["compare", f"plain={args.base / 'plain'}", *(f"{n}={args.out / n}" for n in ("topo-rank", "pre", "both")),
          "--out", str(args.out / "comparison"), "--figures", "3"], log)
     return 0

@@ -11,6 +11,7 @@ from toposeg.data import curvilinear_likelihood
 from toposeg.models import UNet
 from toposeg.morse import morse_branches, morse_skeleton
 from toposeg.uncertainty import (
+    StructuralOutput,
     StructuralUNet,
     ThresholdDistribution,
     branch_confirmation,
@@ -20,6 +21,7 @@ from toposeg.uncertainty import (
     seed_skeleton_loss,
     structural_error,
     structural_loss,
+    structural_terms,
 )
 
 
@@ -160,3 +162,25 @@ def test_model_loss_trains_what_each_objective_says(objective):
         structural_loss(model(image), target)
     with pytest.raises(ValueError, match="objective"):
         structural_loss(out, target, objective="elbo")
+
+
+def test_sound_objective_judges_membrane_boundaries_by_the_cells_they_separate():
+    # one wall between two basins on a membrane with a gap: the wall lies on the membrane
+    # (the overlap verdict confirms it) but separates nothing (one cell): y_b = 0
+    i, j = np.mgrid[:9, :13]
+    f = np.minimum(np.hypot(i - 4, j - 2), np.hypot(i - 4, j - 10.2))
+    likelihood = torch.tensor(f / f.max()).clamp(1e-3, 1 - 1e-3)
+    membrane = np.zeros((9, 13), bool)
+    membrane[:, 4:9] = True
+    membrane[4, 4:9] = False
+    branches = morse_branches(likelihood.numpy(), structure="watershed")
+    assert len(branches) == 1 and branch_confirmation(branches, membrane).tolist() == [1.0]
+    posterior = ThresholdDistribution(torch.tensor([0.0], dtype=torch.float64), torch.tensor([1.0], dtype=torch.float64))
+    out = StructuralOutput(torch.logit(likelihood)[None, None], posterior, posterior)
+    target = torch.tensor(membrane, dtype=torch.float64)[None, None]
+    term, _ = structural_terms(out, target, structure="watershed")
+    sizes = np.diff(branches.offsets)
+    by_cells = expected_structural_error(posterior, branches.persistence, sizes, [0.0])[0]
+    by_overlap = expected_structural_error(posterior, branches.persistence, sizes, [1.0])[0]
+    assert float(term) == pytest.approx(float(by_cells), abs=1e-12)
+    assert abs(float(by_overlap) - float(by_cells)) > 0.1

@@ -25,6 +25,7 @@ from torch import nn
 
 from toposeg.models import UNet
 from toposeg.morse import morse_branches
+from toposeg.uncertainty.boundary_verdict import boundary_confirmation
 from toposeg.uncertainty.objective import (
     branch_confirmation,
     expected_structural_error,
@@ -168,9 +169,16 @@ def structural_loss(
     structure : {"skeleton", "watershed"}
         S1 (vessels, roads) or S2 (membranes), as for :func:`toposeg.morse.morse_branches`.
     tolerance : int
-        As for :func:`branch_confirmation` (sound objective).
+        As for :func:`branch_confirmation` (sound objective, S1).
     generator : torch.Generator, optional
         Source of the seed objective's draws.
+
+    Notes
+    -----
+    The sound objective's ``y_b`` is the ground truth's verdict on each branch: for S1 whether
+    the ridge lies on the structure (:func:`branch_confirmation`), for S2 whether the boundary
+    separates two cells (:func:`toposeg.uncertainty.boundary_confirmation`), since a boundary
+    can lie on a thick membrane and separate nothing.
     """
     structure_term, kl = structural_terms(output, target, objective=objective, structure=structure,
                                           tolerance=tolerance, generator=generator)
@@ -209,7 +217,10 @@ def structural_terms(
             if len(branches) == 0:
                 terms.append(posterior.loc.sum() * 0.0)
                 continue
-            confirmed = branch_confirmation(branches, truth[i, 0], tolerance=tolerance)
+            if structure == "watershed":
+                confirmed = boundary_confirmation(branches, truth[i, 0])
+            else:
+                confirmed = branch_confirmation(branches, truth[i, 0], tolerance=tolerance)
             sizes = np.diff(branches.offsets)
             terms.append(expected_structural_error(posterior, branches.persistence, sizes, confirmed)[0])
         else:
