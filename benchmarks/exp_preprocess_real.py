@@ -23,6 +23,9 @@ preprocessing for its protocol.
     python benchmarks/exp_real.py --dataset isbi12 --root DATA/isbi12 --out runs/isbi12
     python benchmarks/exp_preprocess_real.py --base runs/isbi12 --out runs/isbi12_table1
 
+The preprocessing arms (``pre-pretrain``, ``pre``, ``both``) need only the base's configuration,
+so they can train beside the base (``--arms pre-pretrain,pre,both`` while ``exp_real.py`` runs,
+then ``--arms topo-rank``); the comparison is written by the call that finds every arm done.
 Finished runs are kept (running the command again continues a killed experiment).
 """
 
