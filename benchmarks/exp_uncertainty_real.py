@@ -28,7 +28,14 @@ losses' comparison of docs/experiments.md:
 * simulated proofreading: area under the VOI-vs-inspections curve (ISBI 2012: VOI of the cells
   that the kept boundaries enclose; DRIVE: of the vessels) for the orders structure, random,
   persistence (linear and logit scale) and oracle (and pixel, by MC-dropout variance, with
-  ``--dropout``); Wilcoxon tests over the held-out images against structure.
+  ``--dropout``); Wilcoxon tests over the held-out images against structure;
+* with ``--probabilistic``, a probabilistic UNet (:class:`toposeg.uncertainty.ProbabilisticUNet`,
+  ``toposeg cv --model probabilistic``, fine-tuned alike; folder ``probabilistic``): its
+  segmentation in the comparison, and as a pixel-level model its structure is its likelihood's
+  branches above the one threshold that makes the fewest wrong branches on the fold's
+  validation images; AUROC of the branches' mean variance over 10 prior draws, and
+  proofreading areas for the orders pixel (that variance), random, persistence and oracle
+  (``--objectives ""`` runs it alone).
 
     python benchmarks/exp_real.py --dataset isbi12 --root DATA/isbi12 --out runs/isbi12
     python benchmarks/exp_uncertainty_real.py --base runs/isbi12 --out runs/isbi12_uncertainty
@@ -56,7 +63,7 @@ from toposeg.data import normalise_image
 from toposeg.metrics import voi
 from toposeg.morse import morse_branches
 from toposeg.proofread import simulate_proofreading
-from toposeg.train import CVConfig, fold_plan, load_checkpoint, predict_likelihood
+from toposeg.train import CVConfig, fold_plan, load_checkpoint, model_from_checkpoint, predict_likelihood
 from toposeg.train.checkpoint import structural_model_from_checkpoint
 from toposeg.uncertainty import (
     BranchModel,
@@ -147,6 +154,69 @@ def branch_rows(folder: Path, config: CVConfig, seed: int, dataset: str) -> tupl
     return rows, model_rows
 
 
+def probabilistic_rows(folder: Path, config: CVConfig, seed: int, dataset: str, samples: int = 10) -> list[dict]:
+    """Per held-out image of every fold, for a probabilistic UNet (a pixel-level model: its
+    structure is its likelihood's branches above one threshold, the one that makes the fewest
+    wrong branches on the fold's validation images): wrongness, the branches' mean sample
+    variance, the persistence distance, and proofreading areas (orders pixel, random,
+    persistence, oracle)."""
+    rows = []
+    for fold, (_, val, test) in enumerate(fold_plan(config)):
+        model, run_config = model_from_checkpoint(load_checkpoint(folder / f"seed{seed}" / f"fold{fold}" / "last.pt"))
+
+        def analyse(sample):
+            image = normalise_image(sample.image, run_config.normalise)
+            likelihood = predict_likelihood(model, image).astype(np.float64)
+            target = np.asarray(sample.mask, bool).squeeze()
+            region = None if sample.region is None else np.asarray(sample.region, bool).squeeze()
+            if region is not None:
+                likelihood = np.where(region, likelihood, 0.0)
+            branches = morse_branches(likelihood, structure=STRUCTURE[dataset])
+            return image, region, likelihood, target, branches, CONFIRMATION[dataset](branches, target)
+
+        fitted = [analyse(s) for s in val]
+        persistence = np.concatenate([a[4].persistence for a in fitted])
+        truth = np.concatenate([a[5] >= 0.5 for a in fitted])
+        candidates = np.unique(np.concatenate([persistence, [np.inf]]))
+        eps = float(min(candidates, key=lambda t: int(np.sum((persistence >= t) != truth))))
+        for sample in test:
+            image, region, likelihood, target, branches, y = analyse(sample)
+            batch = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32)).reshape(1, -1, *image.shape[-2:])
+            with torch.no_grad():
+                draws = torch.sigmoid(model.sample(batch, samples, generator=torch.Generator().manual_seed(len(rows))))
+            variance = draws[:, 0, 0].double().var(dim=0, unbiased=False).numpy()
+            if region is not None:
+                variance = np.where(region, variance, 0.0)
+            kept = (branches.persistence >= eps).astype(np.float64)
+            sums = np.add.reduceat(variance.ravel()[branches.pixels], branches.offsets[:-1])
+            areas = {order: simulate_proofreading(likelihood, target, branches, kept, order, confirmed=y, eps=eps,
+                                                  pixel_uncertainty=variance, steps=10, seed=len(rows),
+                                                  regions=REGIONS[dataset]).voi_area()
+                     for order in ("pixel", "random", "persistence", "oracle")}
+            rows.append({"fold": fold, "image": sample.name, "branches": len(branches), "eps": eps,
+                         "wrong": ((kept >= 0.5) != (y >= 0.5)).tolist(),
+                         "variance": (sums / np.diff(branches.offsets)).tolist(),
+                         "persistence": (-np.abs(branches.persistence - eps)).tolist(), "areas": areas})
+    return rows
+
+
+def summarise_probabilistic(rows: list[dict]) -> list[str]:
+    """AUROC of the sample variance and of the persistence distance, and proofreading areas."""
+    pooled = {k: np.concatenate([np.asarray(r[k], float) for r in rows]) for k in ("wrong", "variance", "persistence")}
+    lines = ["| model | images | wrong branches | AUROC sample variance | AUROC persistence distance | threshold (mean) |",
+             "| --- | --- | --- | --- | --- | --- |",
+             f"| probabilistic UNet | {len(rows)} | {pooled['wrong'].mean():.2%} | "
+             f"{auroc(pooled['variance'], pooled['wrong']):.3f} | {auroc(pooled['persistence'], pooled['wrong']):.3f} | "
+             f"{statistics.mean(r['eps'] for r in rows):.3f} |",
+             "", "| order | VOI area (mean ± std over images) | Wilcoxon p against pixel |", "| --- | --- | --- |"]
+    reference = np.array([r["areas"]["pixel"] for r in rows])
+    for order in rows[0]["areas"]:
+        area = np.array([r["areas"][order] for r in rows])
+        p = "—" if order == "pixel" else f"{stats.wilcoxon(area, reference).pvalue:.2g}"
+        lines.append(f"| {order} | {area.mean():.3f} ± {area.std():.3f} | {p} |")
+    return lines
+
+
 def summarise(results: dict[str, list[dict]]) -> list[str]:
     lines = ["| objective | images | wrong branches | AUROC uncertainty | AUROC same, log scale | "
              "AUROC persistence distance | same, logit scale | AUROC MC-dropout variance | ECE | prior median eps (mean) |",
@@ -180,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--seeds", default="0", help="seeds run (each must be finished in --base)")
     parser.add_argument("--objectives", default="sound,seed")
+    parser.add_argument("--probabilistic", action="store_true",
+                        help="also fine-tune and score a probabilistic UNet (folder probabilistic; pixel-level baseline)")
     parser.add_argument("--dropout", type=float, default=0.0,
                         help="UNet dropout of the structural runs (> 0: folders <objective>-dropout, MC-dropout scores)")
     args = parser.parse_args(argv)
@@ -199,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         dataset=dataset, root=base.base.root, folds=base.folds, seeds=args.seeds, depth=base.base.depth,
         width=base.base.width, patch_size=base.base.patch_size[0], batch_size=base.base.batch_size,
         steps_per_epoch=base.base.steps_per_epoch, threads=base.base.threads))
-    objectives = args.objectives.split(",")
+    objectives = [o for o in args.objectives.split(",") if o]
     results = {}
     names = [objective if args.dropout == 0 else f"{objective}-dropout" for objective in objectives]
     dropout = ["--dropout", str(args.dropout)] if args.dropout else []
@@ -221,12 +293,29 @@ def main(argv: list[str] | None = None) -> int:
                     file.with_suffix(".tmp").replace(file)
             results[name] += json.loads(path.read_text())
             results[f"{name} + branch model"] += json.loads(model_path.read_text())
+    if args.probabilistic:
+        folder = args.out / "probabilistic"
+        if not finished(folder, runs):
+            run(["cv", "--out", str(folder), *network, "--model", "probabilistic", "--loss", plain.loss,
+                 "--epochs", str(plain.epochs), "--lr", str(plain.lr), "--init-from", str(args.base / "pretrain")], log)
+        rows = []
+        for seed in seeds:
+            path = args.out / f"branches_probabilistic_seed{seed}.json"
+            if not path.is_file():
+                config = CVConfig.from_dict(json.loads((folder / "cv.json").read_text())["config"])
+                path.with_suffix(".tmp").write_text(json.dumps(probabilistic_rows(folder, config, seed, dataset)))
+                path.with_suffix(".tmp").replace(path)
+            rows += json.loads(path.read_text())
+        names.append("probabilistic")
     methods = [p.name for p in sorted(args.base.iterdir()) if p.name not in ("pretrain", "comparison")
                and (p / "per_image.csv").is_file()]
+    suffix = "" if args.dropout == 0 else "_dropout"
     run(["compare", *(f"{m}={args.base / m}" for m in methods), *(f"{o}={args.out / o}" for o in names),
-         "--out", str(args.out / ("comparison" if args.dropout == 0 else "comparison_dropout")), "--figures", "0"], log)
-    lines = summarise(results)
-    (args.out / ("summary.md" if args.dropout == 0 else "summary_dropout.md")).write_text("\n".join(lines) + "\n", encoding="utf-8")
+         "--out", str(args.out / f"comparison{suffix}"), "--figures", "0"], log)
+    lines = summarise(results) if results else []
+    if args.probabilistic:
+        lines += ["", *summarise_probabilistic(rows)]
+    (args.out / f"summary{suffix}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 0
 

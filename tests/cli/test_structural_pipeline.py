@@ -162,8 +162,8 @@ def test_structural_config_refusals():
         TrainConfig(model="structural", dataset="vessels_av")
     with pytest.raises(ValueError, match="structure, structural_beta are options of model 'structural'"):
         TrainConfig(structure="watershed", structural_beta=2.0)
-    with pytest.raises(ValueError, match="model must be one of unet, structural"):
-        TrainConfig(model="probabilistic")
+    with pytest.raises(ValueError, match="model must be one of unet, structural, probabilistic"):
+        TrainConfig(model="bayesian")
     with pytest.raises(ValueError, match="structural_objective must be one of sound, seed"):
         TrainConfig(model="structural", structural_objective="elbo")
     with pytest.raises(ValueError, match="not a structural model"):

@@ -27,9 +27,10 @@ def test_every_option_survives_json():
     defaults = TrainConfig()
     unchanged = [f.name for f in dataclasses.fields(TrainConfig) if getattr(CHANGED, f.name) == getattr(defaults, f.name)]
     # the example changes every other option; the rest are options of folders, TopoMortar and
-    # the structural model (which segments one class: CHANGED has two)
+    # the structural and probabilistic models (which segment one class: CHANGED has two)
     assert unchanged == ["root", "foreground", "invert_masks", "val_fraction", "labels", "model",
-                         "structural_objective", "structure", "structural_alpha", "structural_beta"]
+                         "structural_objective", "structure", "structural_alpha", "structural_beta", "latent_dim",
+                         "kl_weight"]
     text = CHANGED.to_json()
     assert TrainConfig.from_dict(json.loads(text)) == CHANGED
     assert json.loads(text)["patch_size"] == [48, 32]
@@ -41,6 +42,8 @@ def test_every_option_survives_json():
     structural = TrainConfig(dataset="vessels", model="structural", structural_objective="seed", structure="watershed",
                              structural_alpha=0.5, structural_beta=2.0)
     assert TrainConfig.from_dict(json.loads(structural.to_json())) == structural
+    probabilistic = TrainConfig(dataset="vessels", model="probabilistic", latent_dim=3, kl_weight=0.5)
+    assert TrainConfig.from_dict(json.loads(probabilistic.to_json())) == probabilistic
 
 
 def test_json_and_toml_files(tmp_path):

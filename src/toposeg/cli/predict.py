@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     structural = None
     if args.samples is not None:
         if config.model != "structural":
-            raise ValueError(f"--samples needs a structural model, but {args.checkpoint} holds a plain "
+            raise ValueError(f"--samples needs a structural model, but {args.checkpoint} holds a "
                              f"{config.model!r} network (train with --model structural)")
         structural, _ = structural_model_from_checkpoint(state)
     ndim = len(config.patch_size)

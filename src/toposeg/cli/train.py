@@ -41,13 +41,16 @@ _HELP = {
     "width": "UNet channels at the top level",
     "norm": "UNet normalisation",
     "dropout": "UNet dropout probability",
-    "model": "unet, or structural: the UNet with a prior and a posterior net over the persistence threshold of "
-             "its Morse branches (structure-level uncertainty: toposeg predict --samples K; one class)",
+    "model": "unet; structural: the UNet with a prior and a posterior net over the persistence threshold of "
+             "its Morse branches (structure-level uncertainty: toposeg predict --samples K; one class); "
+             "probabilistic: the probabilistic UNet (a Gaussian latent code, Kohl et al. 2018; one class)",
     "structural_objective": "structural model: sound (expected structural error, default) or seed (the seed's "
                             "Eq. 7.1 and Gaussian threshold, for comparison)",
     "structure": "structural model: skeleton (S1 ridges: vessels, roads) or watershed (S2 walls: membranes)",
     "structural_alpha": "structural model: weight of the structural term",
     "structural_beta": "structural model: weight of KL(posterior || prior)",
+    "latent_dim": "probabilistic model: dimension of the latent code",
+    "kl_weight": "probabilistic model: weight of KL(posterior || prior)",
     "loss": "weighted sum of terms: {losses}; e.g. 'ce+0.1*topo'",
     "loss_options": "option of a loss term, TERM.KEY=VALUE (repeat), e.g. dmt.eps=0.2",
     "loss_balance": "how topological weights are read: as factors (none), or as the ratio of the term's "

@@ -91,6 +91,11 @@ class UNet(nn.Module):
         return 2**self.depth
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The top decoder level's features, ``(B, width, *spatial)``: what :attr:`head` maps to
+        logits (a :class:`toposeg.uncertainty.ProbabilisticUNet` joins its latent code here)."""
         if x.ndim != self.ndim + 2:
             raise ValueError(f"input must have shape (B, C, *spatial) with {self.ndim} spatial axes, got {tuple(x.shape)}")
         multiple = self.required_multiple()
@@ -104,7 +109,7 @@ class UNet(nn.Module):
         for up, merge in zip(self.up, self.merge):
             x = merge(torch.cat([up(x), skips.pop()], dim=1))
             x = self.dropout(x)
-        return self.head(x)
+        return x
 
 
 def _norm(kind: str, ndim: int, channels: int) -> nn.Module:

@@ -22,7 +22,7 @@ from torch import nn
 from toposeg.models import UNet
 from toposeg._atomic import atomic_file
 from toposeg.train.config import TrainConfig
-from toposeg.uncertainty import StructuralUNet
+from toposeg.uncertainty import ProbabilisticUNet, StructuralUNet
 
 __all__ = [
     "FORMAT",
@@ -34,6 +34,7 @@ __all__ = [
     "save_checkpoint",
     "segmentation_network",
     "structural_model_from_checkpoint",
+    "wrapped_unet",
 ]
 
 #: Format tag stored in every checkpoint.
@@ -78,20 +79,30 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     return state
 
 
-def build_model(config: TrainConfig) -> UNet | StructuralUNet:
+def build_model(config: TrainConfig) -> UNet | StructuralUNet | ProbabilisticUNet:
     """The network a config describes (``config.channels`` inputs, default 1; ``config.classes``
     output channels, default 1), freshly initialised: a :class:`UNet`, or with ``model
-    "structural"`` a :class:`toposeg.uncertainty.StructuralUNet` around it."""
+    "structural"`` (``"probabilistic"``) a :class:`toposeg.uncertainty.StructuralUNet`
+    (:class:`toposeg.uncertainty.ProbabilisticUNet`) around it."""
     unet = UNet(config.channels or 1, config.classes or 1, ndim=len(config.patch_size), depth=config.depth,
                 width=config.width, norm=config.norm, dropout=config.dropout)
     if config.model == "structural":
         return StructuralUNet(unet, objective=config.structural_objective)
+    if config.model == "probabilistic":
+        return ProbabilisticUNet(unet, latent_dim=config.latent_dim)
     return unet
 
 
 def segmentation_network(model: nn.Module) -> nn.Module:
-    """The part of a model that maps images to logits: the UNet of a structural model, else itself."""
+    """The part of a model that maps images to logits: the UNet of a structural model, else itself
+    (a probabilistic model maps them at its prior's mean code)."""
     return model.unet if isinstance(model, StructuralUNet) else model
+
+
+def wrapped_unet(model: nn.Module) -> nn.Module:
+    """The UNet inside a structural or probabilistic model, else the model: what a plain
+    checkpoint's weights start (``init_from``)."""
+    return model.unet if isinstance(model, (StructuralUNet, ProbabilisticUNet)) else model
 
 
 def model_from_checkpoint(state: dict[str, Any]) -> tuple[UNet, TrainConfig]:

@@ -30,7 +30,7 @@ Norm = Literal["batch", "instance", "group", "none"]
 Augmentation = Literal["none", "flip", "flip_rotate"]
 Normalisation = Literal["none", "minmax", "percentile", "zscore"]
 LossBalance = Literal["none", "gradient"]
-ModelKind = Literal["unet", "structural"]
+ModelKind = Literal["unet", "structural", "probabilistic"]
 StructuralObjective = Literal["sound", "seed"]
 StructureKind = Literal["skeleton", "watershed"]
 
@@ -45,7 +45,7 @@ _CHOICES = {
     "augment": ("none", "flip", "flip_rotate"),
     "normalise": ("none", "minmax", "percentile", "zscore"),
     "loss_balance": ("none", "gradient"),
-    "model": ("unet", "structural"),
+    "model": ("unet", "structural", "probabilistic"),
     "structural_objective": ("sound", "seed"),
     "structure": ("skeleton", "watershed"),
 }
@@ -94,11 +94,15 @@ class TrainConfig:
         As for :class:`toposeg.data.PatchDataset`.
     depth, width, norm, dropout
         As for :class:`toposeg.models.UNet` (one input channel, one output channel).
-    model : {"unet", "structural"}
+    model : {"unet", "structural", "probabilistic"}
         ``"structural"``: the UNet inside :class:`toposeg.uncertainty.StructuralUNet` (a prior and
         a posterior net over the persistence threshold of its Morse branches), trained with
         ``loss + structural_alpha * L_structure + structural_beta * KL(posterior || prior)``;
         ``toposeg predict --samples K`` then writes structure-level uncertainty (one class only).
+        ``"probabilistic"``: the UNet inside :class:`toposeg.uncertainty.ProbabilisticUNet` (a
+        Gaussian latent code joined to its top features), trained with ``loss`` on the logits of
+        a posterior draw ``+ kl_weight * KL(posterior || prior)``; it predicts at the prior's
+        mean (one class only).
     structural_objective : {"sound", "seed"}
         ``L_structure`` of a structural model: the expected structural error (sound) or the
         seed's Eq. 7.1 with its Gaussian threshold (see ``docs/uncertainty.md``).
@@ -107,6 +111,8 @@ class TrainConfig:
         (membranes), as for :func:`toposeg.morse.morse_branches`.
     structural_alpha, structural_beta : float
         Weights of the structural term and of the KL term of a structural model.
+    latent_dim, kl_weight : int, float
+        Dimension of the latent code and weight of the KL term of a probabilistic model.
     loss : str
         The loss as a weighted sum of named terms, e.g. ``"ce"``, ``"dice+0.1*topo"``,
         ``"ce+3*dmt"`` (see :func:`toposeg.train.parse_loss`).
@@ -180,6 +186,8 @@ class TrainConfig:
     structure: StructureKind = "skeleton"
     structural_alpha: float = 1.0
     structural_beta: float = 1.0
+    latent_dim: int = 6
+    kl_weight: float = 1.0
     loss: str = "ce"
     loss_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     loss_balance: LossBalance = "none"
@@ -212,14 +220,14 @@ class TrainConfig:
                 put(name, _integer(name, value, minimum=1))
         for name, minimum in (("data_seed", None), ("seed", None), ("depth", 0), ("width", 1),
                               ("epochs", 1), ("pretrain_epochs", 0), ("steps_per_epoch", 1),
-                              ("batch_size", 1), ("checkpoint_every", 0)):
+                              ("batch_size", 1), ("checkpoint_every", 0), ("latent_dim", 1)):
             put(name, _integer(name, getattr(self, name), minimum=minimum))
         if self.pretrain_epochs > self.epochs:
             raise ValueError(f"pretrain_epochs ({self.pretrain_epochs}) exceeds epochs ({self.epochs})")
         for name, low, high in (("foreground_bias", 0.0, 1.0), ("dropout", 0.0, 0.999),
                                 ("lr", 0.0, math.inf), ("weight_decay", 0.0, math.inf),
                                 ("threshold", 0.0, 1.0), ("structural_alpha", 0.0, math.inf),
-                                ("structural_beta", 0.0, math.inf)):
+                                ("structural_beta", 0.0, math.inf), ("kl_weight", 0.0, math.inf)):
             put(name, _real(name, getattr(self, name), low, high))
         if self.lr == 0:
             raise ValueError("lr must be > 0")
@@ -248,14 +256,18 @@ class TrainConfig:
         if labels == 1 and self.classes > 2:
             raise ValueError(f"dataset {self.dataset!r} has binary masks: classes must be 1 (sigmoid) or 2 "
                              f"(softmax), got {self.classes}")
-        if self.model == "structural" and self.classes != 1:
-            raise ValueError(f"model 'structural' segments one class (a sigmoid output): classes must be 1, "
+        if self.model in ("structural", "probabilistic") and self.classes != 1:
+            raise ValueError(f"model {self.model!r} segments one class (a sigmoid output): classes must be 1, "
                              f"got {self.classes}")
         if self.model != "structural":
             changed = [n for n, d in (("structural_objective", "sound"), ("structure", "skeleton"),
                                       ("structural_alpha", 1.0), ("structural_beta", 1.0)) if getattr(self, n) != d]
             if changed:
                 raise ValueError(f"{', '.join(changed)} are options of model 'structural', not {self.model!r}")
+        if self.model != "probabilistic":
+            changed = [n for n, d in (("latent_dim", 6), ("kl_weight", 1.0)) if getattr(self, n) != d]
+            if changed:
+                raise ValueError(f"{', '.join(changed)} are options of model 'probabilistic', not {self.model!r}")
         if self.dataset == "folder" and self.root is None:
             raise ValueError("dataset 'folder' needs root (the folder with images/ and masks/)")
         if self.root is not None and kind not in ("folder", "benchmark"):

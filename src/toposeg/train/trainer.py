@@ -30,6 +30,7 @@ from toposeg.train.checkpoint import (
     restore_random_state,
     save_checkpoint,
     segmentation_network,
+    wrapped_unet,
 )
 from toposeg.train.config import TrainConfig
 from toposeg.train.conventions import apply_conventions
@@ -38,7 +39,7 @@ from toposeg.train.evaluation import check_labels, load_split, predict_samples, 
 from toposeg.train.figures import plot_training_curves
 from toposeg.train.history import format_epoch, write_history_csv
 from toposeg.train.objective import Objective, parse_loss
-from toposeg.uncertainty import structural_terms
+from toposeg.uncertainty import latent_kl, structural_terms
 from toposeg.train.preflight import (
     BEST,
     CONFIG_FILE,
@@ -228,9 +229,9 @@ class _Run:
             use_global_batch_norm(self.model)
         if config.init_from is not None and state is None:
             initial = load_checkpoint(config.init_from)
-            structural_state = any(key.startswith("prior_net.") for key in initial.get("model", {}))
-            receiver = self.model if structural_state else segmentation_network(self.model)
-            try:  # a plain checkpoint may start the UNet of a structural model
+            whole = any(key.startswith("prior_net.") for key in initial.get("model", {}))
+            receiver = self.model if whole else wrapped_unet(self.model)
+            try:  # a plain checkpoint may start the UNet of a structural or probabilistic model
                 receiver.load_state_dict(initial["model"])
             except (KeyError, RuntimeError) as error:
                 raise ValueError(f"init_from {config.init_from}: its network does not match this config "
@@ -332,6 +333,11 @@ class _Run:
         """The objective on the network's logits; a structural model adds its structural and KL
         terms (on the likelihood inside the ignore region, as the objective sees it)."""
         config = self.config
+        if config.model == "probabilistic":
+            output = network(images, masks, generator=generators[0] if generators else None)
+            loss, parts = objective(output.logits, masks, generators, regions)
+            kl = latent_kl(output)
+            return loss + config.kl_weight * kl, {**parts, "kl": float(kl.detach())}
         if config.model != "structural":
             return objective(network(images), masks, generators, regions)
         output = network(images, masks)

@@ -26,6 +26,7 @@ from toposeg.uncertainty.objective import (
     structural_error,
 )
 from toposeg.uncertainty.prediction import StructuralPrediction, predict_structures
+from toposeg.uncertainty.probabilistic_unet import ProbabilisticOutput, ProbabilisticUNet, latent_kl
 from toposeg.uncertainty.structures import (
     StructureSamples,
     branch_ids,
@@ -42,6 +43,8 @@ from toposeg.uncertainty.threshold import ThresholdDistribution
 __all__ = [
     "BRANCH_FEATURES",
     "BranchModel",
+    "ProbabilisticOutput",
+    "ProbabilisticUNet",
     "StructuralLoss",
     "StructuralOutput",
     "StructuralPrediction",
@@ -58,6 +61,7 @@ __all__ = [
     "expected_structural_error",
     "inclusion_probability",
     "kept_branches",
+    "latent_kl",
     "mc_dropout",
     "pixel_uncertainty_map",
     "predict_structures",

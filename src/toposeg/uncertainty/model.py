@@ -41,9 +41,10 @@ Structure = Literal["skeleton", "watershed"]
 
 
 class ThresholdEncoder(nn.Module):
-    """A small convolutional encoder to ``(B, 2)``: ``loc`` and ``log(scale)`` of eps."""
+    """A small convolutional encoder to ``(B, outputs)``: by default ``loc`` and ``log(scale)``
+    of eps (a :class:`toposeg.uncertainty.ProbabilisticUNet` asks for those of its latent code)."""
 
-    def __init__(self, in_channels: int, *, ndim: int = 2, width: int = 8, levels: int = 3) -> None:
+    def __init__(self, in_channels: int, *, ndim: int = 2, width: int = 8, levels: int = 3, outputs: int = 2) -> None:
         super().__init__()
         conv = nn.Conv2d if ndim == 2 else nn.Conv3d
         pool = nn.MaxPool2d if ndim == 2 else nn.MaxPool3d
@@ -54,7 +55,7 @@ class ThresholdEncoder(nn.Module):
             layers += [conv(channels, out, 3, padding=1), nn.ReLU(inplace=True), pool(2)]
             channels = out
         self.features = nn.Sequential(*layers)
-        self.head = nn.Linear(channels, 2)
+        self.head = nn.Linear(channels, outputs)
         nn.init.zeros_(self.head.weight)
         nn.init.constant_(self.head.bias, 0.0)
 
