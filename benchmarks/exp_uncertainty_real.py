@@ -181,10 +181,14 @@ def probabilistic_rows(folder: Path, config: CVConfig, seed: int, dataset: str, 
         eps = float(min(candidates, key=lambda t: int(np.sum((persistence >= t) != truth))))
         for sample in test:
             image, region, likelihood, target, branches, y = analyse(sample)
-            batch = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32)).reshape(1, -1, *image.shape[-2:])
+            # the network needs sides that are multiples of 2**depth: pad by reflection, crop back
+            side = image.shape[-2:]
+            padding = [(0, -(-n // model.required_multiple()) * model.required_multiple() - n) for n in side]
+            padded = np.pad(image, [(0, 0)] * (image.ndim - 2) + padding, mode="symmetric")
+            batch = torch.from_numpy(np.ascontiguousarray(padded, dtype=np.float32)).reshape(1, -1, *padded.shape[-2:])
             with torch.no_grad():
                 draws = torch.sigmoid(model.sample(batch, samples, generator=torch.Generator().manual_seed(len(rows))))
-            variance = draws[:, 0, 0].double().var(dim=0, unbiased=False).numpy()
+            variance = draws[:, 0, 0, :side[0], :side[1]].double().var(dim=0, unbiased=False).numpy()
             if region is not None:
                 variance = np.where(region, variance, 0.0)
             kept = (branches.persistence >= eps).astype(np.float64)
@@ -200,6 +204,13 @@ def probabilistic_rows(folder: Path, config: CVConfig, seed: int, dataset: str, 
     return rows
 
 
+def wilcoxon_text(area: np.ndarray, reference: np.ndarray) -> str:
+    """The Wilcoxon signed-rank p of two orders' areas over the same images, as table text."""
+    if np.array_equal(area, reference):
+        return "the same order"
+    return f"{stats.wilcoxon(area, reference).pvalue:.2g}"
+
+
 def summarise_probabilistic(rows: list[dict]) -> list[str]:
     """AUROC of the sample variance and of the persistence distance, and proofreading areas."""
     pooled = {k: np.concatenate([np.asarray(r[k], float) for r in rows]) for k in ("wrong", "variance", "persistence")}
@@ -212,7 +223,7 @@ def summarise_probabilistic(rows: list[dict]) -> list[str]:
     reference = np.array([r["areas"]["pixel"] for r in rows])
     for order in rows[0]["areas"]:
         area = np.array([r["areas"][order] for r in rows])
-        p = "—" if order == "pixel" else f"{stats.wilcoxon(area, reference).pvalue:.2g}"
+        p = "—" if order == "pixel" else wilcoxon_text(area, reference)
         lines.append(f"| {order} | {area.mean():.3f} ± {area.std():.3f} | {p} |")
     return lines
 
@@ -234,12 +245,7 @@ def summarise(results: dict[str, list[dict]]) -> list[str]:
         reference = np.array([r["areas"]["structure"] for r in rows])
         for order in rows[0]["areas"]:
             area = np.array([r["areas"][order] for r in rows])
-            if order == "structure":
-                p = "—"
-            elif np.array_equal(area, reference):
-                p = "the same order"
-            else:
-                p = f"{stats.wilcoxon(area, reference).pvalue:.2g}"
+            p = "—" if order == "structure" else wilcoxon_text(area, reference)
             lines.append(f"| {objective} | {order} | {area.mean():.3f} ± {area.std():.3f} | {p} |")
     return lines
 
