@@ -20,9 +20,11 @@ Finished runs are kept (running the command again continues a killed experiment)
     python benchmarks/exp_real.py --dataset isbi12 --root DATA/isbi12 --out runs/isbi12
     python benchmarks/exp_real.py --dataset drive --root DATA/drive --out runs/drive
     python benchmarks/exp_real.py --dataset topomortar --root DATA/topomortar --out runs/topomortar
+    python benchmarks/exp_real.py --dataset vessels --train-count 48 --sample-shape 96,96 --out runs/vessels
 
-(``--folds 0`` is implied for TopoMortar: its fixed train/val/test splits.) The recorded runs,
-their sizes and wall times are in docs/experiments.md.
+(``--folds 0`` is implied for TopoMortar: its fixed train/val/test splits; ``vessels`` is the
+built-in synthetic set, its ``--train-count`` images generated and cross-validated like the
+others.) The recorded runs, their sizes and wall times are in docs/experiments.md.
 """
 
 from __future__ import annotations
@@ -38,13 +40,17 @@ from pathlib import Path
 from toposeg.cli import main as toposeg
 from toposeg.losses.registry import LOSSES
 
-PIXEL_LOSS = {"isbi12": "ce", "drive": "ce", "topomortar": "ce+dice"}
+PIXEL_LOSS = {"isbi12": "ce", "drive": "ce", "topomortar": "ce+dice", "vessels": "ce"}
+#: the data sets read from the user's copy (--root); the others are generated
+REAL = ("isbi12", "drive", "topomortar")
 
 
 def network_flags(args: argparse.Namespace) -> list[str]:
     """Flags shared by every run of the experiment: data, network, patches, protocol."""
     folds = "0" if args.dataset == "topomortar" else str(args.folds)
-    return ["--dataset", args.dataset, "--root", str(args.root), "--folds", folds, "--seeds", args.seeds,
+    data = (["--root", str(args.root)] if args.dataset in REAL else
+            ["--train-count", str(args.train_count), "--sample-shape", ",".join(map(str, args.sample_shape))])
+    return ["--dataset", args.dataset, *data, "--folds", folds, "--seeds", args.seeds,
             "--depth", str(args.depth), "--width", str(args.width), "--patch-size", str(args.patch_size),
             "--batch-size", str(args.batch_size), "--steps-per-epoch", str(args.steps_per_epoch),
             "--augment", "flip_rotate", "--normalise", "percentile", "--threads", str(args.threads),
@@ -82,7 +88,10 @@ def median_column(folder: Path, column: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", required=True, choices=sorted(PIXEL_LOSS))
-    parser.add_argument("--root", required=True, type=Path, help="your copy of the data set")
+    parser.add_argument("--root", type=Path, help="your copy of the data set (isbi12, drive, topomortar)")
+    parser.add_argument("--train-count", type=int, default=48, help="images generated (synthetic sets)")
+    parser.add_argument("--sample-shape", type=lambda t: tuple(int(v) for v in t.split(",")), default=(96, 96),
+                        help="image shape of a synthetic set, e.g. 96,96")
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--methods", default="topo,dmt,cldice,warping,betti_matching",
                         help="topological loss terms, in the order run (plain is always run first)")
@@ -103,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--finetune-lr", type=float, default=3e-4, help="fine-tuning learning rate (cosine decay)")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
+    if args.dataset in REAL and args.root is None:
+        parser.error(f"--root: {args.dataset} is read from your copy of it; say where it is")
     methods = [m for m in args.methods.split(",") if m]
     for method in methods:
         if method not in LOSSES or LOSSES[method].kind != "topological":

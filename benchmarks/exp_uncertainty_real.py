@@ -1,4 +1,4 @@
-"""Experiment: structure-level uncertainty on ISBI 2012 or DRIVE with the real-data protocol (issue 15).
+"""Experiment: structure-level uncertainty on ISBI 2012, DRIVE or synthetic vessels with the real-data protocol (issue 15).
 
 ``exp_uncertainty.py`` trains its own small loop on synthetic vessels; this script runs the
 structural model as ``toposeg cv`` invocations on the protocol of ``exp_real.py`` (same folds,
@@ -40,9 +40,9 @@ losses' comparison of docs/experiments.md:
     python benchmarks/exp_real.py --dataset isbi12 --root DATA/isbi12 --out runs/isbi12
     python benchmarks/exp_uncertainty_real.py --base runs/isbi12 --out runs/isbi12_uncertainty
 
+The synthetic vessels (``exp_real.py --dataset vessels``) run the same way, judged like DRIVE.
 Finished runs and per-image results are kept (running the command again continues). Run on
-ISBI 2012 with 3 seeds (docs/uncertainty.md); the DRIVE path (field of view, colour input,
-sides that are not multiples of the network's) has run end to end on a tiny network.
+ISBI 2012, DRIVE and the synthetic vessels with 3 seeds (docs/uncertainty.md).
 """
 
 from __future__ import annotations
@@ -75,12 +75,12 @@ from toposeg.uncertainty import (
     mc_dropout,
 )
 
-STRUCTURE = {"isbi12": "watershed", "drive": "skeleton"}
+STRUCTURE = {"isbi12": "watershed", "drive": "skeleton", "vessels": "skeleton"}
 #: what VOI compares in the proofreading curves: the cells between membranes, the vessels
-REGIONS = {"isbi12": "background", "drive": "foreground"}
+REGIONS = {"isbi12": "background", "drive": "foreground", "vessels": "foreground"}
 ORDERS = ("structure", "random", "persistence", "oracle")
 #: the ground truth's verdict on a branch: on the vessels (S1), separates two cells (S2)
-CONFIRMATION = {"isbi12": boundary_confirmation, "drive": branch_confirmation}
+CONFIRMATION = {"isbi12": boundary_confirmation, "drive": branch_confirmation, "vessels": branch_confirmation}
 
 
 def branch_rows(folder: Path, config: CVConfig, seed: int, dataset: str) -> tuple[list[dict], list[dict]]:
@@ -274,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     log = args.out / "commands.txt"
     network = network_flags(argparse.Namespace(
-        dataset=dataset, root=base.base.root, folds=base.folds, seeds=args.seeds, depth=base.base.depth,
+        dataset=dataset, root=base.base.root, train_count=base.base.train_count,
+        sample_shape=base.base.sample_shape, folds=base.folds, seeds=args.seeds, depth=base.base.depth,
         width=base.base.width, patch_size=base.base.patch_size[0], batch_size=base.base.batch_size,
         steps_per_epoch=base.base.steps_per_epoch, threads=base.base.threads))
     objectives = [o for o in args.objectives.split(",") if o]
