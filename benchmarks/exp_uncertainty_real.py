@@ -1,4 +1,4 @@
-"""Experiment: structure-level uncertainty on ISBI 2012, DRIVE or synthetic vessels with the real-data protocol (issue 15).
+"""Experiment: structure-level uncertainty with the real-data protocol (ISBI 2012, DRIVE, vessels; issue 15).
 
 ``exp_uncertainty.py`` trains its own small loop on synthetic vessels; this script runs the
 structural model as ``toposeg cv`` invocations on the protocol of ``exp_real.py`` (same folds,
