@@ -26,7 +26,7 @@ losses' comparison of docs/experiments.md:
   rows ``<objective> + branch model``: its own median structure, wrongness, AUROC, ECE and
   proofreading curves;
 * simulated proofreading: area under the VOI-vs-inspections curve (ISBI 2012: VOI of the cells
-  that the kept boundaries enclose; DRIVE: of the vessels) for the orders structure, random,
+  that the kept boundaries enclose; DRIVE: of the vessels) for the orders structure, expected (uncertainty times size), random,
   persistence (linear and logit scale) and oracle (and pixel, by MC-dropout variance, with
   ``--dropout``); Wilcoxon tests over the held-out images against structure;
 * with ``--probabilistic``, a probabilistic UNet (:class:`toposeg.uncertainty.ProbabilisticUNet`,
@@ -78,7 +78,7 @@ from toposeg.uncertainty import (
 STRUCTURE = {"isbi12": "watershed", "drive": "skeleton", "vessels": "skeleton"}
 #: what VOI compares in the proofreading curves: the cells between membranes, the vessels
 REGIONS = {"isbi12": "background", "drive": "foreground", "vessels": "foreground"}
-ORDERS = ("structure", "random", "persistence", "oracle")
+ORDERS = ("structure", "expected", "random", "persistence", "oracle")
 #: the ground truth's verdict on a branch: on the vessels (S1), separates two cells (S2)
 CONFIRMATION = {"isbi12": boundary_confirmation, "drive": branch_confirmation, "vessels": branch_confirmation}
 

@@ -49,6 +49,24 @@ def test_orders_are_permutations_with_the_stated_keys(problem):
         inspection_order("size", branches)
     with pytest.raises(ValueError, match="needs probability"):
         inspection_order("structure", branches)
+    with pytest.raises(ValueError, match="needs probability"):
+        inspection_order("expected", branches)
+    # expected pixels corrected, by hand: P(the median structure has b wrong) times b's size
+    expected = [min(q[b], 1 - q[b]) * branches.branch(int(b)).size for b in orders["expected"]]
+    assert np.all(np.diff(expected) <= 1e-12)
+    assert expected[0] > 0
+
+
+def test_expected_order_on_a_hand_worked_case(problem):
+    branches = problem[2]
+    sizes = np.diff(branches.offsets)
+    q = np.zeros(len(branches))  # every branch certainly dropped: nothing to gain, ties by index
+    small, large = int(np.argmin(sizes)), int(np.argmax(sizes))
+    q[small], q[large] = 0.5, 0.9  # a coin flip on the smallest, 10 % on the largest
+    order = inspection_order("expected", branches, probability=q).tolist()
+    first = sorted([small, large], key=lambda b: -min(q[b], 1 - q[b]) * sizes[b])
+    assert order[:2] == first
+    assert order[2:] == [b for b in range(len(branches)) if b not in (small, large)]
 
 
 def test_curves_start_equal_and_the_oracle_fixes_everything_first(problem):

@@ -14,8 +14,8 @@ from toposeg.morse import MorseBranches
 
 __all__ = ["ORDERS", "ProofreadingCurve", "inspection_order", "simulate_proofreading"]
 
-Order = Literal["structure", "random", "pixel", "persistence", "oracle"]
-ORDERS: tuple[str, ...] = ("structure", "random", "pixel", "persistence", "oracle")
+Order = Literal["structure", "expected", "random", "pixel", "persistence", "oracle"]
+ORDERS: tuple[str, ...] = ("structure", "expected", "random", "pixel", "persistence", "oracle")
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,8 +63,11 @@ def inspection_order(
     """The order in which branches are inspected (a permutation of ``range(n)``).
 
     ``"structure"``: descending structure-level uncertainty ``1 - |2 q - 1|`` (needs
-    ``probability``); ``"random"``: a permutation drawn with ``seed``; ``"pixel"``: descending
-    mean of a pixel uncertainty map (e.g. MC-dropout variance) over the branch's pixels;
+    ``probability``); ``"expected"``: descending expected number of pixels that inspecting the
+    branch corrects, ``min(q, 1 - q) * |b|`` (the probability that the median structure has the
+    branch wrong times its size: the oracle's order with the wrongness replaced by its
+    probability; needs ``probability``); ``"random"``: a permutation drawn with ``seed``;
+    ``"pixel"``: descending mean of a pixel uncertainty map (e.g. MC-dropout variance) over the branch's pixels;
     ``"persistence"``: ascending distance of the persistence from one global threshold ``eps``;
     ``"oracle"``: the wrong branches first (largest first; needs ``wrong``). Ties by index,
     which is descending persistence: where ``q`` rounds to 0 or 1 the structure order goes on
@@ -76,6 +79,11 @@ def inspection_order(
         if probability is None:
             raise ValueError("the 'structure' order needs probability")
         key = -(1.0 - np.abs(2.0 * np.asarray(probability, dtype=np.float64) - 1.0))
+    elif order == "expected":
+        if probability is None:
+            raise ValueError("the 'expected' order needs probability")
+        q = np.asarray(probability, dtype=np.float64)
+        key = -np.minimum(q, 1.0 - q) * np.diff(branches.offsets)
     elif order == "random":
         return np.random.default_rng(seed).permutation(n)
     elif order == "pixel":
@@ -139,7 +147,7 @@ def simulate_proofreading(
         Branches of ``likelihood``.
     probability : (n,) ndarray
         Inclusion probability of each branch.
-    order : {"structure", "random", "pixel", "persistence", "oracle"} or (n,) int ndarray
+    order : {"structure", "expected", "random", "pixel", "persistence", "oracle"} or (n,) int ndarray
         See :func:`inspection_order`; or the order itself, a permutation of ``range(n)`` (e.g.
         the persistence's distance from a threshold on another scale); its curve is named
         ``"given"``.
