@@ -26,9 +26,10 @@ losses' comparison of docs/experiments.md:
   rows ``<objective> + branch model``: its own median structure, wrongness, AUROC, ECE and
   proofreading curves;
 * simulated proofreading: area under the VOI-vs-inspections curve (ISBI 2012: VOI of the cells
-  that the kept boundaries enclose; DRIVE: of the vessels) for the orders structure, expected (uncertainty times size), random,
-  persistence (linear and logit scale) and oracle (and pixel, by MC-dropout variance, with
-  ``--dropout``); Wilcoxon tests over the held-out images against structure;
+  that the kept boundaries enclose; DRIVE: of the vessels) for the orders structure, expected
+  (the probability of being wrong times the size), random, persistence (linear and logit
+  scale) and oracle (and pixel, by MC-dropout variance, with ``--dropout``); Wilcoxon tests
+  over the held-out images against structure;
 * with ``--probabilistic``, a probabilistic UNet (:class:`toposeg.uncertainty.ProbabilisticUNet`,
   ``toposeg cv --model probabilistic``, fine-tuned alike; folder ``probabilistic``): its
   segmentation in the comparison, and as a pixel-level model its structure is its likelihood's

@@ -67,7 +67,8 @@ def inspection_order(
     branch corrects, ``min(q, 1 - q) * |b|`` (the probability that the median structure has the
     branch wrong times its size: the oracle's order with the wrongness replaced by its
     probability; needs ``probability``); ``"random"``: a permutation drawn with ``seed``;
-    ``"pixel"``: descending mean of a pixel uncertainty map (e.g. MC-dropout variance) over the branch's pixels;
+    ``"pixel"``: descending mean of a pixel uncertainty map (e.g. MC-dropout variance) over the
+    branch's pixels;
     ``"persistence"``: ascending distance of the persistence from one global threshold ``eps``;
     ``"oracle"``: the wrong branches first (largest first; needs ``wrong``). Ties by index,
     which is descending persistence: where ``q`` rounds to 0 or 1 the structure order goes on
