@@ -315,11 +315,11 @@ def main(argv: list[str] | None = None) -> int:
                 path.with_suffix(".tmp").replace(path)
             rows += json.loads(path.read_text())
         names.append("probabilistic")
-    methods = ["plain"] + [p.name for p in sorted(args.base.iterdir()) if p.name not in ("plain", "pretrain", "comparison")
-                           and (p / "per_image.csv").is_file()]  # plain first: the baseline
+    methods = [p.name for p in sorted(args.base.iterdir()) if p.name not in ("pretrain", "comparison")
+               and (p / "per_image.csv").is_file()]
     suffix = "" if args.dropout == 0 else "_dropout"
     run(["compare", *(f"{m}={args.base / m}" for m in methods), *(f"{o}={args.out / o}" for o in names),
-         "--out", str(args.out / f"comparison{suffix}"), "--figures", "0"], log)
+         "--baseline", "plain", "--out", str(args.out / f"comparison{suffix}"), "--figures", "0"], log)
     lines = summarise(results) if results else []
     if args.probabilistic:
         lines += ["", *summarise_probabilistic(rows)]
