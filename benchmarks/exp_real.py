@@ -20,7 +20,7 @@ Finished runs are kept (running the command again continues a killed experiment)
     python benchmarks/exp_real.py --dataset isbi12 --root DATA/isbi12 --out runs/isbi12
     python benchmarks/exp_real.py --dataset drive --root DATA/drive --out runs/drive
     python benchmarks/exp_real.py --dataset topomortar --root DATA/topomortar --out runs/topomortar
-    python benchmarks/exp_real.py --dataset vessels --train-count 48 --sample-shape 96,96 --out runs/vessels
+    python benchmarks/exp_real.py --dataset vessels --train-count 48 --sample-shape 96,96 --patch-size 96 --out runs/vessels
 
 (``--folds 0`` is implied for TopoMortar: its fixed train/val/test splits; ``vessels`` is the
 built-in synthetic set, its ``--train-count`` images generated and cross-validated like the
