@@ -13,10 +13,9 @@ import numpy as np
 
 from toposeg._validation import check_array, check_connectivity, check_finite
 from toposeg._cubical.order import filtration_order
+from toposeg.persistence._matching_basins import low_matching
 from toposeg.persistence._matching_cells import cell_table, slot_masks, slot_offsets
 from toposeg.persistence._matching_kernels import (
-    low_matches,
-    low_pairs,
     reduce_squares,
     top_cell_keys,
     top_matches,
@@ -368,14 +367,15 @@ def _match(f: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> list[list[np.
     indices): four lists (matched f, matched g, unmatched f, unmatched g) over dimensions."""
     ndim = f.ndim
     grid = (1, *f.shape) if ndim == 2 else f.shape
-    filtrations = [_Filtration(a, grid) for a in (f, g, np.minimum(f, g))]
+    if any(d > 0 for d in dims):
+        filtrations = [_Filtration(a, grid) for a in (f, g, np.minimum(f, g))]
     empty = np.empty((0, 2), dtype=np.int64)
     out: list[list[np.ndarray]] = [[empty] * ndim for _ in range(4)]
     n_codim = cell_table(ndim, ndim - 1).n_types
     merged = {}
     for d in sorted(dims, reverse=True):  # the top dimension first: its clearing helps dimension 1
         if d == 0:
-            pf, pg, matches = _low(*filtrations, ndim)
+            pf, pg, matches = low_matching(f, g)
         elif d == ndim - 1:
             pf, pg, matches, merged = _top(*filtrations, ndim, n_codim)
         else:
@@ -391,20 +391,6 @@ def _match(f: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> list[list[np.
         out[2][d] = pf[~used_f]
         out[3][d] = pg[~used_g]
     return out
-
-
-def _low(f: _Filtration, g: _Filtration, c: _Filtration, ndim: int):
-    table = cell_table(ndim, 1)
-    offsets = slot_offsets(table, f.grid)
-    of_f = np.empty(f.order.shape[0], dtype=np.int64)
-    of_g = np.empty_like(of_f)
-    masks = [x.masks(ndim, 1) for x in (f, g, c)]
-    pf = low_pairs(f.values, f.rank, f.order, masks[0], offsets, of_f)
-    pg = low_pairs(g.values, g.rank, g.order, masks[1], offsets, of_g)
-    matches = low_matches(
-        c.values, c.rank, c.order, masks[2], offsets, f.rank, g.rank, of_f[f.order], of_g[g.order]
-    )
-    return pf, pg, matches
 
 
 def _top(f: _Filtration, g: _Filtration, c: _Filtration, ndim: int, n_codim: int):

@@ -1,0 +1,307 @@
+"""Betti matching of dimension 0 from basins and saddles, without visiting every edge in order.
+
+The comparison image ``c = min(f, g)`` is split into steepest-descent basins as by the
+persistence engine (:mod:`._basins`); components of ``c`` merge only at saddle candidates, so a
+union-find over basin roots, saddle by saddle in ``c``'s order, gives the pairs of ``c``. At a
+candidate ``s`` the edges whose top vertex is ``s`` are taken in the order of their slots
+(:mod:`._matching_cells`), so that each merge happens at the same edge as in a pass over every
+cell, and the pixel ``s`` belongs to the component of its first edge.
+
+The image pair of ``f -> c`` that dies at a merge is the younger, for ``f``, of the two
+components' eldest pixels: ``argmin f`` over the pixels of each component that have entered
+``c``. Each root keeps ``argmin f`` over *all* pixels of its basins; when that pixel has
+entered ``c`` it is the answer. When it has not, every entered pixel of the component has an
+``f`` value above the merge (``f >= c``), and the answer is needed only if the component holds
+an entered pixel that is the birth of a pair of ``f`` (each root also keeps the earliest such
+pixel in ``c``'s order): then the component is flooded at the time of the merge. The same holds
+for ``g``. Floods are rare: a component whose pixels entered ``c`` through ``g`` only, holding
+a minimum of ``f``.
+
+Pixels are ordered by ``(value, padded flat index)``, the order of the unpadded indices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toposeg._cubical.merge import find, merge_at_saddles
+from toposeg._cubical.order import filtration_order
+from toposeg._neighbourhood import REPS4
+from toposeg._numba import inline_kernel, kernel, prefetch
+from toposeg.persistence._basins import classify_2d, classify_3d
+from toposeg.persistence._engine import _NO_REPS, _neighbours
+
+
+_AHEAD = 8  # saddles between a prefetch and its use
+
+
+@inline_kernel
+def _before(v, a, b):
+    """Whether pixel ``a`` comes before pixel ``b`` in the order of ``v``."""
+    return v[a] < v[b] or (v[a] == v[b] and a < b)
+
+
+@inline_kernel
+def _entered(c, q, s):
+    """Whether pixel ``q`` has entered ``c`` when the edges of ``s`` are added."""
+    return c[q] < c[s] or (c[q] == c[s] and q <= s)
+
+
+@inline_kernel
+def _keep_first(v, best, k, q):
+    """``best[k] = q`` if ``q`` comes before ``best[k]`` in the order of ``v`` (or it is unset)."""
+    if best[k] < 0 or _before(v, q, best[k]):
+        best[k] = q
+
+
+@inline_kernel
+def _add(c, f, g, born_f, born_g, stats, r, q):
+    """Pixel ``q`` joins the component of root ``r``: the row ``stats[r]`` holds its eldest pixel
+    for ``f`` and for ``g``, and its earliest pixel in ``c`` that is a birth of ``f`` (of ``g``)."""
+    row = stats[r]
+    _keep_first(f, row, 0, q)
+    _keep_first(g, row, 1, q)
+    if born_f[q]:
+        _keep_first(c, row, 2, q)
+    if born_g[q]:
+        _keep_first(c, row, 3, q)
+
+
+@kernel
+def basin_stats(c, f, g, born_f, born_g, parent, candidate, stats):
+    """Fill ``stats`` (a row of 4 per root) over the pixels of every basin of ``parent``,
+    saddle candidates left out (they join a component when their edges are added). The
+    paths of ``parent`` are compressed to their roots on the way."""
+    stats[:] = -1
+    for q in range(c.shape[0]):
+        if c[q] == np.inf:
+            continue
+        r = q
+        while parent[r] != r:
+            r = parent[r]
+        p = q
+        while p != r:
+            up = parent[p]
+            parent[p] = r
+            p = up
+        if not candidate[q]:
+            _add(c, f, g, born_f, born_g, stats, r, q)
+
+
+@kernel
+def _flood_first(c, v, parent, root, s, through_s, offsets, stamp, mark, queue):
+    """Earliest pixel in the order of ``v`` of the component of ``root`` at an edge of ``s``:
+    the pixels before ``s`` in ``c`` connected to ``root``, and if ``through_s``, ``s`` and
+    the groups of its neighbours already merged into ``root``."""
+    stamp[root] = mark
+    queue[0] = root
+    head = 0
+    tail = 1
+    best = root
+    while head < tail:
+        q = queue[head]
+        head += 1
+        if _before(v, q, best):
+            best = q
+        for k in range(offsets.shape[0]):
+            w = q + offsets[k]
+            if stamp[w] == mark:
+                continue
+            if w == s:
+                if not through_s:
+                    continue
+            elif not (c[w] < c[s] or (c[w] == c[s] and w < s)):
+                continue
+            elif q == s and find(parent, w) != root:
+                continue
+            stamp[w] = mark
+            queue[tail] = w
+            tail += 1
+    return best
+
+
+@kernel
+def _image_death(c, v, born, stats, k, parent, a, b, s, offsets, stamp, mark, queue):
+    """The pixel whose image class (for ``v``, one of ``f`` and ``g``) dies when the
+    components of roots ``a`` (holding ``s``) and ``b`` merge at ``s``, or -1 when it is not
+    the birth of a pair of ``v``. Column ``k`` of ``stats`` holds the eldest pixels for ``v``,
+    column ``k + 2`` the earliest births of ``v``."""
+    if stats[a, k + 2] < 0 and stats[b, k + 2] < 0:
+        return -1  # neither component holds a birth of v
+    qa = stats[a, k]
+    qb = stats[b, k]
+    in_a = _entered(c, qa, s)
+    in_b = _entered(c, qb, s)
+    born_a = stats[a, k + 2] >= 0 and _entered(c, stats[a, k + 2], s)
+    born_b = stats[b, k + 2] >= 0 and _entered(c, stats[b, k + 2], s)
+    if in_a and not in_b and (v[qa] < c[s] or (v[qa] == c[s] and qa <= s)):
+        # every pixel of b comes after qa in v: b's eldest dies, whichever pixel it is
+        if not born_b:
+            return -1
+    elif in_b and not in_a and (v[qb] < c[s] or (v[qb] == c[s] and qb <= s)):
+        if not born_a:
+            return -1
+    elif not (born_a or born_b):
+        return -1
+    if not in_a:
+        qa = _flood_first(c, v, parent, a, s, True, offsets, stamp, mark, queue)
+    if not in_b:
+        qb = _flood_first(c, v, parent, b, s, False, offsets, stamp, mark + 1, queue)
+    dying = qb if _before(v, qa, qb) else qa
+    return dying if born[dying] else -1
+
+
+@kernel
+def image_merge(c, f, g, born_f, born_g, saddles, offsets, bits, parent, stats, stamp, queue, out):
+    """Merge the basins of ``c`` at ``saddles`` (``(p << 27) | mask``, sorted by ``c``) and
+    record, for each pair of ``c`` of nonzero persistence, a row of ``out``: its birth pixel,
+    death pixel, and the births of ``f`` and of ``g`` whose image classes die there (-1 where
+    none). ``offsets[k]`` and ``bits[k]`` are the face neighbours in the order of the slots
+    of the edges. ``stamp`` (zeroed, int64) and ``queue`` are the floods' scratch. Returns
+    the number of rows."""
+    n_out = 0
+    mark = 0
+    n_saddles = saddles.shape[0]
+    stats_flat = stats.reshape(-1)
+    for position in range(n_saddles):
+        # saddles are scattered: ask for their data early, and for that of the basin roots of
+        # their neighbours (the paths are compressed) once those pointers have arrived
+        if position + 2 * _AHEAD < n_saddles:
+            ahead = saddles[position + 2 * _AHEAD] >> 27
+            for k in range(offsets.shape[0]):
+                prefetch(parent, ahead + offsets[k])
+        if position + _AHEAD < n_saddles:
+            ahead = saddles[position + _AHEAD] >> 27
+            for k in range(offsets.shape[0]):
+                root = parent[ahead + offsets[k]]
+                prefetch(c, root)
+                prefetch(stats_flat, 4 * root)
+            prefetch(c, ahead)
+            prefetch(f, ahead)
+            prefetch(g, ahead)
+            prefetch(born_f, ahead)
+            prefetch(born_g, ahead)
+        entry = saddles[position]
+        s = entry >> 27
+        current = -1
+        for k in range(offsets.shape[0]):
+            if not entry & bits[k]:
+                continue
+            r = find(parent, s + offsets[k])
+            if current < 0:
+                current = r
+                _add(c, f, g, born_f, born_g, stats, r, s)
+                continue
+            if r == current:
+                continue
+            young, old = (current, r) if _before(c, r, current) else (r, current)
+            if c[young] != c[s]:
+                mark += 2
+                dying_g = _image_death(c, g, born_g, stats, 1, parent, current, r, s, offsets, stamp, mark, queue)
+                dying_f = -1
+                if dying_g >= 0:  # the pair is matched only if both images die at a birth
+                    mark += 2
+                    dying_f = _image_death(c, f, born_f, stats, 0, parent, current, r, s, offsets, stamp, mark, queue)
+                out[n_out, 0] = young
+                out[n_out, 1] = s
+                out[n_out, 2] = dying_f
+                out[n_out, 3] = dying_g
+                n_out += 1
+            parent[young] = old
+            _keep_first(f, stats[old], 0, stats[young, 0])
+            _keep_first(g, stats[old], 1, stats[young, 1])
+            for k in range(2, 4):
+                if stats[young, k] >= 0:
+                    _keep_first(c, stats[old], k, stats[young, k])
+            current = old
+    return n_out
+
+
+_FACE_BITS_2D = (1 << 1, 1 << 7, 1 << 5, 1 << 3)  # ring bits: up, left, down, right
+_FACE_BITS_3D = tuple(1 << b for b in (4, 10, 12, 22, 16, 14))  # z-, y-, x-, z+, y+, x+
+
+
+def _faces(padded: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets and mask bits of the face neighbours in the order of the slots of the edges
+    whose top vertex is the pixel: bases ascending (the neighbours before it, farthest axis
+    first), then the edges based at the pixel by axis."""
+    strides = np.cumprod((1,) + padded[::-1][:-1])[::-1].astype(np.int64)
+    offsets = np.concatenate([-strides, strides])
+    bits = np.array(_FACE_BITS_2D if len(padded) == 2 else _FACE_BITS_3D, dtype=np.int64)
+    return offsets, bits
+
+
+def _basins(gp: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Descent pointers (a fresh int32 forest), the dim-0 saddle candidates of a padded
+    image sorted by ``(value, index)``, and the number of basins."""
+    n = gp.shape[0]
+    down = np.empty(n, dtype=np.int32)
+    up = np.zeros(n, dtype=np.int32)
+    saddles = np.empty(n, dtype=np.int64)
+    if len(shape) == 2:
+        count, n_basins, _ = classify_2d(gp, *shape, False, down, up, saddles)
+    else:
+        dual = np.empty(n, dtype=np.int64)
+        count, _, n_basins, _ = classify_3d(gp, *shape, False, down, up, saddles, dual)
+    saddles = saddles[:count]
+    return down, saddles[filtration_order(gp[saddles >> 27])], n_basins
+
+
+def _own_pairs(gp: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Dimension-0 pairs of nonzero persistence of a padded image: births, deaths (padded)."""
+    down, saddles, n_basins = _basins(gp, shape)
+    offsets, rows, keep = _neighbours(tuple(s + 2 for s in shape), False)
+    younger = np.empty(n_basins, dtype=np.int64)
+    killer = np.empty_like(younger)
+    reps = REPS4 if len(shape) == 2 else _NO_REPS
+    loops = np.empty(saddles.shape[0] if len(reps) else 0, dtype=np.int64)
+    n = merge_at_saddles(gp, saddles, offsets, rows, keep, down, False, younger, killer, reps, loops)[0]
+    return younger[:n], killer[:n]
+
+
+def low_matching(f: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dimension-0 Betti matching of the sublevel filtrations ``f`` and ``g`` (same shape,
+    2D or 3D, V-construction): the pairs of ``f`` and of ``g`` as ``(birth, death)`` flat
+    indices into the arrays, and the ``(m, 2)`` rows of matched pairs (indices into each)."""
+    shape = f.shape
+    padded = tuple(s + 2 for s in shape)
+    fp = np.pad(f.astype(np.float64), 1, constant_values=np.inf).ravel()
+    gp = np.pad(g.astype(np.float64), 1, constant_values=np.inf).ravel()
+    cp = np.minimum(fp, gp)
+    n = fp.shape[0]
+    born = []
+    own = []
+    for image in (fp, gp):
+        births, deaths = _own_pairs(image, shape)
+        flags = np.zeros(n, dtype=np.bool_)
+        flags[births] = True
+        born.append(flags)
+        own.append((births, deaths))
+    down, saddles, n_basins = _basins(cp, shape)
+    candidate = np.zeros(n, dtype=np.bool_)
+    candidate[saddles >> 27] = True
+    stats = np.empty((n, 4), dtype=np.int64)
+    basin_stats(cp, fp, gp, born[0], born[1], down, candidate, stats)
+    offsets, bits = _faces(padded)
+    out = np.empty((n_basins, 4), dtype=np.int64)
+    count = image_merge(
+        cp, fp, gp, born[0], born[1], saddles, offsets, bits, down, stats,
+        np.zeros(n, dtype=np.int64), np.empty(n, dtype=np.int64), out,
+    )
+    out = out[:count]
+    out = out[(out[:, 2] >= 0) & (out[:, 3] >= 0)]
+    index = []
+    pairs = []
+    for births, deaths in own:
+        of_birth = np.full(n, -1, dtype=np.int64)
+        of_birth[births] = np.arange(births.shape[0])
+        index.append(of_birth)
+        pairs.append(_unpad(np.stack([births, deaths], axis=1), padded))
+    matches = np.stack([index[0][out[:, 2]], index[1][out[:, 3]]], axis=1)
+    return pairs[0], pairs[1], matches
+
+
+def _unpad(pixels: np.ndarray, padded: tuple[int, ...]) -> np.ndarray:
+    """Flat indices into a padded array as flat indices into the array inside it."""
+    coords = np.unravel_index(pixels, padded)
+    return np.ravel_multi_index(tuple(c - 1 for c in coords), tuple(s - 2 for s in padded))
