@@ -22,6 +22,8 @@ Pixels are ordered by ``(value, padded flat index)``, the order of the unpadded 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from toposeg._cubical.merge import find, merge_at_saddles
@@ -55,27 +57,38 @@ def _keep_first(v, best, k, q):
 
 
 @inline_kernel
-def _add(c, f, g, born_f, born_g, stats, r, q):
+def _keep_eldest(stats, value, r, k, q, x):
+    """Pixel ``q`` of value ``x`` joins the component of root ``r``: ``stats[r, k]`` is its
+    eldest pixel (smallest ``(value, index)``) and ``value[r, k]`` that pixel's value."""
+    e = stats[r, k]
+    if e < 0 or x < value[r, k] or (x == value[r, k] and q < e):
+        stats[r, k] = q
+        value[r, k] = x
+
+
+@inline_kernel
+def _add(c, f, g, born_f, born_g, stats, value, r, q):
     """Pixel ``q`` joins the component of root ``r``: the row ``stats[r]`` holds its eldest pixel
-    for ``f`` and for ``g``, and its earliest pixel in ``c`` that is a birth of ``f`` (of ``g``)."""
-    row = stats[r]
-    _keep_first(f, row, 0, q)
-    _keep_first(g, row, 1, q)
+    for ``f`` and for ``g`` (``value[r]`` their values), and its earliest pixel in ``c`` that
+    is a birth of ``f`` (of ``g``)."""
+    _keep_eldest(stats, value, r, 0, q, f[q])
+    _keep_eldest(stats, value, r, 1, q, g[q])
     if born_f[q]:
-        _keep_first(c, row, 2, q)
+        _keep_first(c, stats[r], 2, q)
     if born_g[q]:
-        _keep_first(c, row, 3, q)
+        _keep_first(c, stats[r], 3, q)
 
 
 @kernel
-def basin_stats(c, f, g, born_f, born_g, parent, candidate, stats):
-    """Fill ``stats`` (a row of 4 per root) over the pixels of every basin of ``parent``,
-    saddle candidates left out (they join a component when their edges are added). The
-    paths of ``parent`` are compressed to their roots on the way."""
+def basin_stats(c, f, g, born_f, born_g, parent, candidate, stats, value):
+    """Fill ``stats`` and ``value`` (see :func:`_add`) over the pixels of every basin of
+    ``parent``, saddle candidates left out (they join a component when their edges are
+    added). The paths of ``parent`` are compressed to their roots first."""
     stats[:] = -1
-    for q in range(c.shape[0]):
+    n = c.shape[0]
+    for q in range(n):
         if c[q] == np.inf:
-            continue
+            continue  # the frame has no pointers
         r = q
         while parent[r] != r:
             r = parent[r]
@@ -84,8 +97,9 @@ def basin_stats(c, f, g, born_f, born_g, parent, candidate, stats):
             up = parent[p]
             parent[p] = r
             p = up
-        if not candidate[q]:
-            _add(c, f, g, born_f, born_g, stats, r, q)
+    for q in range(n):
+        if c[q] != np.inf and not candidate[q]:
+            _add(c, f, g, born_f, born_g, stats, value, parent[q], q)
 
 
 @kernel
@@ -152,7 +166,7 @@ def _image_death(c, v, born, stats, k, parent, a, b, s, offsets, stamp, mark, qu
 
 
 @kernel
-def image_merge(c, f, g, born_f, born_g, saddles, offsets, bits, parent, stats, stamp, queue, out):
+def image_merge(c, f, g, born_f, born_g, saddles, offsets, bits, parent, stats, value, stamp, queue, out):
     """Merge the basins of ``c`` at ``saddles`` (``(p << 27) | mask``, sorted by ``c``) and
     record, for each pair of ``c`` of nonzero persistence, a row of ``out``: its birth pixel,
     death pixel, and the births of ``f`` and of ``g`` whose image classes die there (-1 where
@@ -190,7 +204,7 @@ def image_merge(c, f, g, born_f, born_g, saddles, offsets, bits, parent, stats, 
             r = find(parent, s + offsets[k])
             if current < 0:
                 current = r
-                _add(c, f, g, born_f, born_g, stats, r, s)
+                _add(c, f, g, born_f, born_g, stats, value, r, s)
                 continue
             if r == current:
                 continue
@@ -208,8 +222,8 @@ def image_merge(c, f, g, born_f, born_g, saddles, offsets, bits, parent, stats, 
                 out[n_out, 3] = dying_g
                 n_out += 1
             parent[young] = old
-            _keep_first(f, stats[old], 0, stats[young, 0])
-            _keep_first(g, stats[old], 1, stats[young, 1])
+            _keep_eldest(stats, value, old, 0, stats[young, 0], value[young, 0])
+            _keep_eldest(stats, value, old, 1, stats[young, 1], value[young, 1])
             for k in range(2, 4):
                 if stats[young, k] >= 0:
                     _keep_first(c, stats[old], k, stats[young, k])
@@ -231,61 +245,91 @@ def _faces(padded: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     return offsets, bits
 
 
-def _basins(gp: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, int]:
-    """Descent pointers (a fresh int32 forest), the dim-0 saddle candidates of a padded
-    image sorted by ``(value, index)``, and the number of basins."""
-    n = gp.shape[0]
-    down = np.empty(n, dtype=np.int32)
-    up = np.zeros(n, dtype=np.int32)
-    saddles = np.empty(n, dtype=np.int64)
-    if len(shape) == 2:
-        count, n_basins, _ = classify_2d(gp, *shape, False, down, up, saddles)
-    else:
-        dual = np.empty(n, dtype=np.int64)
-        count, _, n_basins, _ = classify_3d(gp, *shape, False, down, up, saddles, dual)
-    saddles = saddles[:count]
-    return down, saddles[filtration_order(gp[saddles >> 27])], n_basins
+@dataclass
+class Basins:
+    """One image, padded with a frame of ``+inf`` and flattened, split into basins.
+
+    ``down`` and ``up`` are the descending and ascending pointers of :mod:`._basins` (union-find
+    forests, the frame one ascending basin rooted at cell 0); each is consumed by one pass.
+    ``saddles`` are the dim-0 saddle candidates, ``dual_saddles`` those of the complement
+    (the same list in 2D), each sorted by ``(value, index)``. ``n_min`` and ``n_max`` count
+    the basins.
+    """
+
+    values: np.ndarray
+    shape: tuple[int, ...]
+    down: np.ndarray
+    up: np.ndarray
+    saddles: np.ndarray
+    dual_saddles: np.ndarray
+    n_min: int
+    n_max: int
+
+    @classmethod
+    def of(cls, image: np.ndarray) -> Basins:
+        """The basins of ``image`` (2D or 3D, sublevel filtration)."""
+        values = np.pad(image.astype(np.float64), 1, constant_values=np.inf).ravel()
+        n = values.shape[0]
+        down = np.empty(n, dtype=np.int32)
+        up = np.zeros(n, dtype=np.int32)
+        saddles = np.empty(n, dtype=np.int64)
+        if image.ndim == 2:
+            count, n_min, n_max = classify_2d(values, *image.shape, False, down, up, saddles)
+            saddles = _sorted(values, saddles[:count])
+            dual = saddles
+        else:
+            dual = np.empty(n, dtype=np.int64)
+            count, n_dual, n_min, n_max = classify_3d(
+                values, *image.shape, False, down, up, saddles, dual
+            )
+            saddles = _sorted(values, saddles[:count])
+            dual = _sorted(values, dual[:n_dual])
+        return cls(values, image.shape, down, up, saddles, dual, n_min, n_max)
 
 
-def _own_pairs(gp: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Dimension-0 pairs of nonzero persistence of a padded image: births, deaths (padded)."""
-    down, saddles, n_basins = _basins(gp, shape)
-    offsets, rows, keep = _neighbours(tuple(s + 2 for s in shape), False)
-    younger = np.empty(n_basins, dtype=np.int64)
+def _sorted(values: np.ndarray, saddles: np.ndarray) -> np.ndarray:
+    return saddles[filtration_order(values[saddles >> 27])]
+
+
+def _own_pairs(image: Basins) -> tuple[np.ndarray, np.ndarray]:
+    """Dimension-0 pairs of nonzero persistence of an image: births, deaths (padded)."""
+    offsets, rows, keep = _neighbours(tuple(s + 2 for s in image.shape), False)
+    younger = np.empty(image.n_min, dtype=np.int64)
     killer = np.empty_like(younger)
-    reps = REPS4 if len(shape) == 2 else _NO_REPS
-    loops = np.empty(saddles.shape[0] if len(reps) else 0, dtype=np.int64)
-    n = merge_at_saddles(gp, saddles, offsets, rows, keep, down, False, younger, killer, reps, loops)[0]
+    reps = REPS4 if len(image.shape) == 2 else _NO_REPS
+    loops = np.empty(image.saddles.shape[0] if len(reps) else 0, dtype=np.int64)
+    n = merge_at_saddles(
+        image.values, image.saddles, offsets, rows, keep, image.down, False, younger, killer,
+        reps, loops,
+    )[0]
     return younger[:n], killer[:n]
 
 
-def low_matching(f: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def low_matching(f: Basins, g: Basins, c: Basins) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Dimension-0 Betti matching of the sublevel filtrations ``f`` and ``g`` (same shape,
-    2D or 3D, V-construction): the pairs of ``f`` and of ``g`` as ``(birth, death)`` flat
-    indices into the arrays, and the ``(m, 2)`` rows of matched pairs (indices into each)."""
-    shape = f.shape
-    padded = tuple(s + 2 for s in shape)
-    fp = np.pad(f.astype(np.float64), 1, constant_values=np.inf).ravel()
-    gp = np.pad(g.astype(np.float64), 1, constant_values=np.inf).ravel()
-    cp = np.minimum(fp, gp)
+    2D or 3D, V-construction; ``c`` their minimum; their descending forests are consumed):
+    the pairs of ``f`` and of ``g`` as ``(birth, death)`` flat indices into the images, and
+    the ``(m, 2)`` rows of matched pairs (indices into each)."""
+    padded = tuple(s + 2 for s in f.shape)
+    fp, gp, cp = f.values, g.values, c.values
     n = fp.shape[0]
     born = []
     own = []
-    for image in (fp, gp):
-        births, deaths = _own_pairs(image, shape)
+    for image in (f, g):
+        births, deaths = _own_pairs(image)
         flags = np.zeros(n, dtype=np.bool_)
         flags[births] = True
         born.append(flags)
         own.append((births, deaths))
-    down, saddles, n_basins = _basins(cp, shape)
     candidate = np.zeros(n, dtype=np.bool_)
-    candidate[saddles >> 27] = True
+    candidate[c.saddles >> 27] = True
     stats = np.empty((n, 4), dtype=np.int64)
-    basin_stats(cp, fp, gp, born[0], born[1], down, candidate, stats)
+    value = np.empty((n, 2), dtype=np.float64)
+    basin_stats(cp, fp, gp, born[0], born[1], c.down, candidate, stats, value)
     offsets, bits = _faces(padded)
-    out = np.empty((n_basins, 4), dtype=np.int64)
+    out = np.empty((c.n_min, 4), dtype=np.int64)
     count = image_merge(
-        cp, fp, gp, born[0], born[1], saddles, offsets, bits, down, stats,
+        cp, fp, gp, born[0], born[1], c.saddles, offsets, bits, c.down, stats, value,
         np.zeros(n, dtype=np.int64), np.empty(n, dtype=np.int64), out,
     )
     out = out[:count]

@@ -13,7 +13,8 @@ import numpy as np
 
 from toposeg._validation import check_array, check_connectivity, check_finite
 from toposeg._cubical.order import filtration_order
-from toposeg.persistence._matching_basins import low_matching
+from toposeg.persistence._matching_basins import Basins, low_matching
+from toposeg.persistence._matching_dual import top_matching_2d
 from toposeg.persistence._matching_cells import cell_table, slot_masks, slot_offsets
 from toposeg.persistence._matching_kernels import (
     reduce_squares,
@@ -367,15 +368,19 @@ def _match(f: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> list[list[np.
     indices): four lists (matched f, matched g, unmatched f, unmatched g) over dimensions."""
     ndim = f.ndim
     grid = (1, *f.shape) if ndim == 2 else f.shape
-    if any(d > 0 for d in dims):
+    if ndim == 3 and any(d > 0 for d in dims):
         filtrations = [_Filtration(a, grid) for a in (f, g, np.minimum(f, g))]
+    if ndim == 2 or 0 in dims:
+        basins = [Basins.of(a) for a in (f, g, np.minimum(f, g))]
     empty = np.empty((0, 2), dtype=np.int64)
     out: list[list[np.ndarray]] = [[empty] * ndim for _ in range(4)]
     n_codim = cell_table(ndim, ndim - 1).n_types
     merged = {}
     for d in sorted(dims, reverse=True):  # the top dimension first: its clearing helps dimension 1
         if d == 0:
-            pf, pg, matches = low_matching(f, g)
+            pf, pg, matches = low_matching(*basins)
+        elif ndim == 2:
+            pf, pg, matches = top_matching_2d(*basins)
         elif d == ndim - 1:
             pf, pg, matches, merged = _top(*filtrations, ndim, n_codim)
         else:
