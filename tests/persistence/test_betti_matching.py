@@ -46,6 +46,25 @@ def test_equals_brute_force(ndim, tied):
         assert _as_sets(result) == brute_force_betti_matching(f, g)
 
 
+def test_components_entered_through_one_input_only_equal_brute_force():
+    """Inputs on which the fast passes must flood a component to find its eldest pixel or
+    square (checked by instrumenting the floods): dimension 0 when a component of ``c`` holds
+    a minimum of ``f`` that entered through ``g`` (binary targets), dimension 1 (2D) on these
+    random seeds."""
+    rng = np.random.default_rng(3)
+    for i in range(20):
+        ndim = 2 if i % 4 else 3
+        shape = tuple(rng.integers(3, 7 if ndim == 2 else 5, size=ndim))
+        f = rng.random(shape)
+        g = -(rng.random(shape) > 0.6).astype(np.float64) + 0.0
+        assert _as_sets(betti_matching(f, g, filtration="sublevel")) == brute_force_betti_matching(f, g)
+    for seed in (12, 28, 56, 84, 104, 148):
+        rng = np.random.default_rng(seed)
+        shape = tuple(rng.integers(5, 9, size=2))
+        f, g = rng.random(shape), rng.random(shape)
+        assert _as_sets(betti_matching(f, g, filtration="sublevel")) == brute_force_betti_matching(f, g)
+
+
 def test_superlevel_is_sublevel_of_the_negation():
     rng = np.random.default_rng(1)
     for ndim in (2, 3):

@@ -83,7 +83,9 @@ def _add(c, f, g, born_f, born_g, stats, value, r, q):
 def basin_stats(c, f, g, born_f, born_g, parent, candidate, stats, value):
     """Fill ``stats`` and ``value`` (see :func:`_add`) over the pixels of every basin of
     ``parent``, saddle candidates left out (they join a component when their edges are
-    added). The paths of ``parent`` are compressed to their roots first."""
+    added). The paths of ``parent`` are compressed to their roots first; then pixels are
+    visited in index order, the eldest pixels of the current root kept in registers (ties
+    keep the pixel seen first, of the smaller index)."""
     stats[:] = -1
     n = c.shape[0]
     for q in range(n):
@@ -97,9 +99,43 @@ def basin_stats(c, f, g, born_f, born_g, parent, candidate, stats, value):
             up = parent[p]
             parent[p] = r
             p = up
+    current = -1
+    best_f = -1
+    best_g = -1
+    value_f = np.inf
+    value_g = np.inf
     for q in range(n):
-        if c[q] != np.inf and not candidate[q]:
-            _add(c, f, g, born_f, born_g, stats, value, parent[q], q)
+        if c[q] == np.inf or candidate[q]:
+            continue
+        r = parent[q]
+        if r != current:
+            if current >= 0:
+                stats[current, 0] = best_f
+                stats[current, 1] = best_g
+                value[current, 0] = value_f
+                value[current, 1] = value_g
+            current = r
+            best_f = stats[r, 0]
+            best_g = stats[r, 1]
+            value_f = value[r, 0] if best_f >= 0 else np.inf
+            value_g = value[r, 1] if best_g >= 0 else np.inf
+        x = f[q]
+        better = x < value_f or best_f < 0
+        best_f = q if better else best_f
+        value_f = x if better else value_f
+        x = g[q]
+        better = x < value_g or best_g < 0
+        best_g = q if better else best_g
+        value_g = x if better else value_g
+        if born_f[q]:
+            _keep_first(c, stats[r], 2, q)
+        if born_g[q]:
+            _keep_first(c, stats[r], 3, q)
+    if current >= 0:
+        stats[current, 0] = best_f
+        stats[current, 1] = best_g
+        value[current, 0] = value_f
+        value[current, 1] = value_g
 
 
 @kernel

@@ -1,6 +1,6 @@
-"""The cells of the V-construction around a pixel, in the order used by the Betti matching.
+"""The cells of the V-construction around a voxel, in the order used by the Betti matching.
 
-A 2D image is handled as a volume of depth 1. A cell of dimension ``k`` is a base vertex and
+A cell of dimension ``k`` is a base vertex and
 ``k`` axes; its value is the largest value of its vertices and its *top vertex* the vertex
 that comes last in the filtration order ``(value, flat index)``. Cells are totally ordered by
 ``(rank of the top vertex, flat index of the base, type)``, where the type numbers the axes
@@ -55,14 +55,14 @@ class CellTable:
 
 
 @functools.lru_cache(maxsize=8)
-def cell_table(ndim: int, k: int) -> CellTable:
-    """The slots of the cells of dimension ``k`` (1 .. ``ndim``) of a 2D or 3D grid."""
-    axes = (1, 2) if ndim == 2 else (0, 1, 2)
-    if k == ndim:
-        types = [axes]
+def cell_table(k: int) -> CellTable:
+    """The slots of the cells of dimension ``k`` (1 .. 3) of a volume. In an image the same
+    order holds for edges (their slots: up, left, then down, right) and squares."""
+    if k == 3:
+        types = [(0, 1, 2)]
     elif k == 1:
-        types = [(a,) for a in axes]
-    else:  # squares of a 3D grid, numbered by their normal axis
+        types = [(a,) for a in (0, 1, 2)]
+    else:  # squares, numbered by their normal axis
         types = [(1, 2), (0, 2), (0, 1)]
     return CellTable(types)
 

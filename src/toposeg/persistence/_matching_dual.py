@@ -96,14 +96,34 @@ def dual_basin_stats(v, c, v_top, c_top, dies_c, parent, candidate, stats, value
             up = parent[q]
             parent[q] = r
             q = up
-    for square in range(n):
+    current = -1
+    best = -1
+    best_value = -np.inf
+    best_top = -1
+    for square in range(n):  # bases ascending: of equal c keys' top vertices, the later wins
         t = v_top[square]
         if t < 0 or candidate[t]:
             continue
         r = parent[t]
-        _keep_eldest(c, c_top, stats, value, r, square, c[c_top[square]])
+        if r != current:
+            if current >= 0:
+                stats[current, 0] = best
+                value[current] = best_value
+            current = r
+            best = stats[r, 0]
+            best_value = value[r] if best >= 0 else -np.inf
+            best_top = c_top[best] if best >= 0 else -1
+        top = c_top[square]
+        x = c[top]
+        better = x > best_value or (x == best_value and top >= best_top) or best < 0
+        best = square if better else best
+        best_value = x if better else best_value
+        best_top = top if better else best_top
         if dies_c[square]:
             _keep(v, v_top, stats[r], 1, square)
+    if current >= 0:
+        stats[current, 0] = best
+        value[current] = best_value
 
 
 @kernel
@@ -204,12 +224,24 @@ def dual_image_merge(v, c, width, v_top, c_top, dies_c, saddles, parent, stats, 
     n_out = 0
     mark = 0
     n_saddles = saddles.shape[0]
+    stats_flat = stats.reshape(-1)
     for position in range(n_saddles - 1, -1, -1):
+        # saddles are scattered: ask for their data early, and for that of the roots around
+        # them (the paths are compressed) once their pointers have arrived
         if position >= _AHEAD:
             ahead = saddles[position - _AHEAD] >> 27
             for k in range(4):
-                prefetch(v_top, ahead + quads[k])
+                r_ahead = parent[v_top[ahead + quads[k]]]
+                prefetch(v, r_ahead)
+                prefetch(stats_flat, 2 * r_ahead)
+                prefetch(value, r_ahead)
             prefetch(v, ahead)
+        if position >= 2 * _AHEAD:
+            ahead = saddles[position - 2 * _AHEAD] >> 27
+            for k in range(4):
+                prefetch(v_top, ahead + quads[k])
+            for k in (-width, 0, width):
+                prefetch(parent, ahead + k)
         entry = saddles[position]
         s = entry >> 27
         for i in range(4):

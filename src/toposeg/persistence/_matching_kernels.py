@@ -1,18 +1,18 @@
-"""Kernels of the Betti matching: union-finds and reductions over the cells of the V-construction.
+"""Kernels of the Betti matching of volumes: union-finds and reductions over the cells of the
+V-construction (dimension 0, and dimension 1 of 2D images, go through basins instead:
+:mod:`._matching_basins`, :mod:`._matching_dual`).
 
 Every pass visits pixels in a filtration order and, at each pixel ``p``, the cells whose top
 vertex is ``p`` in the order of their slots (:mod:`._matching_cells`). Vertices are keyed by
-their rank; a top cell (square in 2D, cube in 3D) by ``rank(top vertex) * n_slots + slot``;
-an edge row of the 3D reduction likewise. Pairs of equal values (zero persistence) are never
-reported, but their cells still take part in the union-finds and the clearing.
+their rank; a top cell (a cube) by ``rank(top vertex) * n_slots + slot``; an edge row of the
+reduction likewise. Pairs of equal values (zero persistence) are never reported, but their
+cells still take part in the union-finds and the clearing.
 
-* Dimension 0: union-find over vertices, edges in increasing order, elder rule.
-* Dimension ``ndim - 1``: union-find over top cells and the outside (the eldest), the cells of
-  dimension ``ndim - 1`` in decreasing order (Alexander duality).
-* Image pairs of ``f -> c`` (``c <= f``): the same union-finds, linked by the cells of one
-  filtration and keyed by the other: in dimension 0 the components of ``c`` keyed by ``f``;
-  in dimension ``ndim - 1`` the components of the complement of ``f`` keyed by ``c``.
-* Dimension 1 in 3D: reduction of the boundaries of the squares (columns in the order of one
+* Dimension 2: union-find over cubes and the outside (the eldest), the squares in decreasing
+  order (Alexander duality).
+* Image pairs of ``f -> c`` (``c <= f``): the same union-find, linked by the squares of ``f``
+  and keyed by ``c`` (the components of the complement of ``f`` keyed by ``c``).
+* Dimension 1: reduction of the boundaries of the squares (columns in the order of one
   filtration, rows in the order of another), with clearing of the squares that create cavities.
 """
 
@@ -98,88 +98,6 @@ def top_cell_keys(rank, depth, height, width, corners, slot_of_delta, n_slots, k
                         best = c
                 keys[base] = best_rank * n_slots + slot_of_delta[codes[best]]
                 tops[base] = base + steps[best]
-
-
-@kernel
-def low_pairs(values, rank, order, mask, offsets, pair_of_vertex):
-    """Dimension-0 pairs of one filtration: ``(birth vertex, death pixel)`` rows; fills
-    ``pair_of_vertex`` (-1 where a vertex gives birth to no pair). ``mask`` and ``offsets``
-    come from :func:`._matching_cells.slot_masks` and :func:`._matching_cells.slot_offsets`."""
-    n = order.shape[0]
-    forest = np.empty((n, 2), dtype=np.int64)  # parent, rank
-    forest[:, 0] = np.arange(n)
-    forest[:, 1] = rank
-    rows = forest.reshape(-1)
-    pairs = np.empty((n, 2), dtype=np.int64)
-    count = 0
-    pair_of_vertex[:] = _NONE
-    for i in range(n):
-        if i + _AHEAD < n:
-            _prefetch_around(mask, rows, 2, order[i + _AHEAD], offsets, 1, n)
-        p = order[i]
-        bits = mask[p]
-        s = 0
-        while bits:
-            if bits & 1:
-                a = _root2(forest, p)
-                b = _root2(forest, p + offsets[s, 1])
-                if a != b:
-                    young = a if forest[a, 1] > forest[b, 1] else b
-                    forest[young, 0] = b if young == a else a
-                    if values[young] != values[p]:
-                        pairs[count, 0] = young
-                        pairs[count, 1] = p
-                        pair_of_vertex[young] = count
-                        count += 1
-            bits >>= np.uint64(1)
-            s += 1
-    return pairs[:count].copy()
-
-
-@kernel
-def low_matches(
-    values_c, rank_c, order_c, mask, offsets, rank_f, rank_g, pair_of_rank_f, pair_of_rank_g
-):
-    """Dimension-0 Betti matching: ``(pair of f, pair of g)`` rows, from the edges of ``c`` in
-    its order. One union-find (keyed by ``c``) stands for the three of the image pairs: they
-    share its components, and each root also keeps the ranks in ``f`` and ``g`` of the
-    component's eldest vertex for ``f`` and ``g``."""
-    n = order_c.shape[0]
-    forest = np.empty((n, 4), dtype=np.int64)  # parent, eldest rank in f, in g, rank in c
-    forest[:, 0] = np.arange(n)
-    forest[:, 1] = rank_f
-    forest[:, 2] = rank_g
-    forest[:, 3] = rank_c
-    rows = forest.reshape(-1)
-    matches = np.empty((n, 2), dtype=np.int64)
-    count = 0
-    for i in range(n):
-        if i + _AHEAD < n:
-            _prefetch_around(mask, rows, 4, order_c[i + _AHEAD], offsets, 1, n)
-        p = order_c[i]
-        bits = mask[p]
-        s = 0
-        while bits:
-            if bits & 1:
-                a = _root2(forest, p)
-                b = _root2(forest, p + offsets[s, 1])
-                if a != b:
-                    young, old = (a, b) if forest[a, 3] > forest[b, 3] else (b, a)
-                    forest[young, 0] = old
-                    young_f = max(forest[a, 1], forest[b, 1])
-                    young_g = max(forest[a, 2], forest[b, 2])
-                    forest[old, 1] = min(forest[a, 1], forest[b, 1])
-                    forest[old, 2] = min(forest[a, 2], forest[b, 2])
-                    if values_c[young] != values_c[p]:
-                        pf = pair_of_rank_f[young_f]
-                        pg = pair_of_rank_g[young_g]
-                        if pf >= 0 and pg >= 0:
-                            matches[count, 0] = pf
-                            matches[count, 1] = pg
-                            count += 1
-            bits >>= np.uint64(1)
-            s += 1
-    return matches[:count].copy()
 
 
 @inline_kernel
@@ -320,7 +238,8 @@ def _edge_key(u, w, rank, edge_slot, axis_type, n_edge_slots):
 def reduce_squares(order_col, mask, offsets, cleared, rank_row, height, width,
                    kind, axes, edge_slot, n_edge_slots, pivot_of_square, column_of_pivot):
     """Reduce the boundaries of the squares of a 3D grid: columns in the order ``order_col``
-    (squares marked in ``cleared`` skipped; ``mask`` and ``offsets`` as in :func:`low_pairs`),
+    (squares marked in ``cleared`` skipped; ``mask`` and ``offsets`` from
+    :func:`._matching_cells.slot_masks` and :func:`._matching_cells.slot_offsets`),
     rows (edges) in the order of ``rank_row``. Returns ``(square cell id, pivot row key, top
     pixel of the square)`` rows and fills ``pivot_of_square`` (-1 where a square has no pivot).
 

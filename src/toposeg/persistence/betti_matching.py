@@ -146,8 +146,11 @@ def betti_matching(
     and a pair of ``g`` are matched when they reach the same pair of ``c`` (Stucki et al.,
     ICML 2023). Cells are ordered by ``(value, top vertex, cell)`` as described in
     :mod:`toposeg.persistence._matching_cells`; on inputs without ties the pairs are those of
-    Betti-Matching-3D. Dimension 0 and ``ndim - 1`` use union-finds, dimension 1 of a volume a
-    reduction of the boundaries of squares with clearing.
+    Betti-Matching-3D. Dimension 0, and dimension 1 of an image, follow the persistence
+    engine: basins of each input, merged at saddle candidates only (the edges of a candidate
+    in the order of their slots), each root keeping its eldest pixel or square for the other
+    filtration. Dimensions 1 and 2 of a volume visit every cell in order: a union-find over
+    cubes and a reduction of the boundaries of squares with clearing.
 
     The T-construction of ``f`` (pixels as closed squares) has the sublevel sets, up to
     homotopy, of the V-construction of its refinement on the grid of shape ``2 * shape - 1``:
@@ -322,35 +325,33 @@ def _refined(f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Filtration:
-    """One sublevel filtration on the grid: values, order, ranks and the keys of top cells."""
+    """One sublevel filtration of a volume: values, order, ranks and the keys of cubes."""
 
-    def __init__(self, values: np.ndarray, grid: tuple[int, int, int]) -> None:
+    def __init__(self, values: np.ndarray) -> None:
         self.values = np.ascontiguousarray(values.ravel())
         self.order = filtration_order(self.values)
         self.rank = np.empty_like(self.order)
         self.rank[self.order] = np.arange(self.order.shape[0])
-        self.grid = grid
+        self.grid = values.shape
         self._top: tuple[np.ndarray, np.ndarray] | None = None
-        self._masks: dict[tuple[int, int, bool], np.ndarray] = {}
+        self._masks: dict[bool, np.ndarray] = {}
 
-    def masks(self, ndim: int, k: int, cofaces: bool = False) -> np.ndarray:
-        """:func:`slot_masks` of the cells of dimension ``k``, computed once; those of dimension
-        ``ndim - 1`` without cofaces are the masks with cofaces, less the coface bits."""
-        key = (ndim, k, cofaces)
-        if key not in self._masks:
-            table = cell_table(ndim, k)
-            if k == ndim - 1 and not cofaces:
-                n_slots = table.delta.shape[0]
-                low_bits = np.uint64((1 << n_slots) - 1)
-                self._masks[key] = self.masks(ndim, k, True) & low_bits
+    def masks(self, cofaces: bool) -> np.ndarray:
+        """:func:`slot_masks` of the squares, computed once, with or without the bits of their
+        cofaces (the masks without are those with, less the coface bits)."""
+        if cofaces not in self._masks:
+            table = cell_table(2)
+            if not cofaces:
+                low_bits = np.uint64((1 << table.delta.shape[0]) - 1)
+                self._masks[cofaces] = self.masks(True) & low_bits
             else:
-                top_axes = cell_table(ndim, ndim).axes[0] if cofaces else None
-                self._masks[key] = slot_masks(self.rank.reshape(self.grid), table, top_axes)
-        return self._masks[key]
+                top_axes = cell_table(3).axes[0]
+                self._masks[cofaces] = slot_masks(self.rank.reshape(self.grid), table, top_axes)
+        return self._masks[cofaces]
 
-    def top_keys(self, ndim: int) -> tuple[np.ndarray, np.ndarray]:
+    def top_keys(self) -> tuple[np.ndarray, np.ndarray]:
         if self._top is None:
-            table = cell_table(ndim, ndim)
+            table = cell_table(3)
             n = self.order.shape[0]
             keys = np.empty(n + 1, dtype=np.int64)
             tops = np.zeros(n + 1, dtype=np.int64)
@@ -367,25 +368,25 @@ def _match(f: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> list[list[np.
     """Matched and unmatched pairs of the sublevel filtrations ``f`` and ``g`` (padded flat
     indices): four lists (matched f, matched g, unmatched f, unmatched g) over dimensions."""
     ndim = f.ndim
-    grid = (1, *f.shape) if ndim == 2 else f.shape
-    if ndim == 3 and any(d > 0 for d in dims):
-        filtrations = [_Filtration(a, grid) for a in (f, g, np.minimum(f, g))]
+    c = np.minimum(f, g)
     if ndim == 2 or 0 in dims:
-        basins = [Basins.of(a) for a in (f, g, np.minimum(f, g))]
+        basins = [Basins.of(a) for a in (f, g, c)]
+    if ndim == 3 and any(d > 0 for d in dims):
+        filtrations = [_Filtration(a) for a in (f, g, c)]
     empty = np.empty((0, 2), dtype=np.int64)
     out: list[list[np.ndarray]] = [[empty] * ndim for _ in range(4)]
-    n_codim = cell_table(ndim, ndim - 1).n_types
+    n_codim = cell_table(2).n_types
     merged = {}
     for d in sorted(dims, reverse=True):  # the top dimension first: its clearing helps dimension 1
         if d == 0:
             pf, pg, matches = low_matching(*basins)
         elif ndim == 2:
             pf, pg, matches = top_matching_2d(*basins)
-        elif d == ndim - 1:
-            pf, pg, matches, merged = _top(*filtrations, ndim, n_codim)
+        elif d == 2:
+            pf, pg, matches, merged = _top(*filtrations, n_codim)
         else:
             if not merged:
-                _, _, _, merged = _top(*filtrations, ndim, n_codim)
+                _, _, _, merged = _top(*filtrations, n_codim)
             pf, pg, matches = _middle(*filtrations, merged)
         used_f = np.zeros(len(pf), dtype=bool)
         used_g = np.zeros(len(pg), dtype=bool)
@@ -398,26 +399,27 @@ def _match(f: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> list[list[np.
     return out
 
 
-def _top(f: _Filtration, g: _Filtration, c: _Filtration, ndim: int, n_codim: int):
-    table = cell_table(ndim, ndim - 1)
-    top_axes = cell_table(ndim, ndim).axes[0]
+def _top(f: _Filtration, g: _Filtration, c: _Filtration, n_codim: int):
+    """Dimension 2 of a volume: union-finds over cubes, the squares in decreasing order."""
+    table = cell_table(2)
+    top_axes = cell_table(3).axes[0]
     offsets = slot_offsets(table, f.grid, top_axes)
     n = f.order.shape[0]
-    keys_c, tops_c = c.top_keys(ndim)
+    keys_c, tops_c = c.top_keys()
     results = []
     merged = {}
     for name, x in (("f", f), ("g", g)):
-        keys, tops = x.top_keys(ndim)
+        keys, tops = x.top_keys()
         image = np.empty(n + 1, dtype=np.int64)
         marks = np.empty(n * n_codim, dtype=np.bool_)
-        mask = x.masks(ndim, ndim - 1, True)
+        mask = x.masks(True)
         pairs = top_pairs(
             x.values, x.order, mask, offsets, keys, tops, keys_c, n_codim, table.kind, image, marks
         )
         results.append((pairs, image))
         merged[name] = marks
     marks = np.empty(n * n_codim, dtype=np.bool_)
-    mask = c.masks(ndim, ndim - 1, True)
+    mask = c.masks(True)
     matches = top_matches(
         c.values, c.order, mask, offsets, keys_c, tops_c, results[0][1], results[1][1], n_codim,
         table.kind, marks,
@@ -428,8 +430,8 @@ def _top(f: _Filtration, g: _Filtration, c: _Filtration, ndim: int, n_codim: int
 
 def _middle(f: _Filtration, g: _Filtration, c: _Filtration, merged: dict[str, np.ndarray]):
     """Dimension 1 of a volume: reductions of the boundaries of squares."""
-    squares = cell_table(3, 2)
-    edges = cell_table(3, 1)
+    squares = cell_table(2)
+    edges = cell_table(1)
     edge_slot = np.zeros((3, 2), dtype=np.int64)
     for s in range(edges.delta.shape[0]):
         edge_slot[edges.kind[s], int(edges.delta[s].any())] = s
@@ -447,7 +449,7 @@ def _middle(f: _Filtration, g: _Filtration, c: _Filtration, merged: dict[str, np
             scratch[0] = np.empty(n * n_edge_slots, dtype=np.int64)
             return reduce_squares(*args, scratch[0])
 
-    masks = {name: x.masks(3, 2) for name, x in (("f", f), ("g", g), ("c", c))}
+    masks = {name: x.masks(False) for name, x in (("f", f), ("g", g), ("c", c))}
 
     def own(x: _Filtration, name: str) -> tuple[np.ndarray, np.ndarray]:
         rows = reduce(x.order, masks[name], offsets, merged[name], x.rank, *cells, pivots)
