@@ -170,7 +170,7 @@ def _flood_first(c, v, parent, root, s, through_s, offsets, stamp, mark, queue):
     return best
 
 
-@kernel
+@inline_kernel
 def _image_death(c, v, born, stats, k, parent, a, b, s, offsets, stamp, mark, queue):
     """The pixel whose image class (for ``v``, one of ``f`` and ``g``) dies when the
     components of roots ``a`` (holding ``s``) and ``b`` merge at ``s``, or -1 when it is not
@@ -213,6 +213,7 @@ def image_merge(c, f, g, born_f, born_g, saddles, offsets, bits, parent, stats, 
     mark = 0
     n_saddles = saddles.shape[0]
     stats_flat = stats.reshape(-1)
+    value_flat = value.reshape(-1)
     for position in range(n_saddles):
         # saddles are scattered: ask for their data early, and for that of the basin roots of
         # their neighbours (the paths are compressed) once those pointers have arrived
@@ -224,7 +225,9 @@ def image_merge(c, f, g, born_f, born_g, saddles, offsets, bits, parent, stats, 
             ahead = saddles[position + _AHEAD] >> 27
             for k in range(offsets.shape[0]):
                 root = parent[ahead + offsets[k]]
+                prefetch(parent, root)
                 prefetch(c, root)
+                prefetch(value_flat, 2 * root)
                 prefetch(stats_flat, 4 * root)
             prefetch(c, ahead)
             prefetch(f, ahead)

@@ -168,7 +168,7 @@ def _linked(v, v_top, square, s):
     return t == s or _after(v, t, s)
 
 
-@kernel
+@inline_kernel
 def _image_death(v, c, width, v_top, c_top, dies_c, stats, a, b, s, seeds_a, n_a, local_a,
                  seeds_b, n_b, local_b, stamp, mark, queue):
     """The square where the image class born at the merge of the components of roots ``a``
@@ -232,6 +232,7 @@ def dual_image_merge(v, c, width, v_top, c_top, dies_c, saddles, parent, stats, 
             ahead = saddles[position - _AHEAD] >> 27
             for k in range(4):
                 r_ahead = parent[v_top[ahead + quads[k]]]
+                prefetch(parent, r_ahead)
                 prefetch(v, r_ahead)
                 prefetch(stats_flat, 2 * r_ahead)
                 prefetch(value, r_ahead)
