@@ -369,8 +369,7 @@ def _match(f: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> list[list[np.
     indices): four lists (matched f, matched g, unmatched f, unmatched g) over dimensions."""
     ndim = f.ndim
     c = np.minimum(f, g)
-    if ndim == 2 or 0 in dims:
-        basins = [Basins.of(a) for a in (f, g, c)]
+    filtrations = basins = None
     if ndim == 3 and any(d > 0 for d in dims):
         filtrations = [_Filtration(a) for a in (f, g, c)]
     empty = np.empty((0, 2), dtype=np.int64)
@@ -378,10 +377,11 @@ def _match(f: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> list[list[np.
     n_codim = cell_table(2).n_types
     merged = {}
     for d in sorted(dims, reverse=True):  # the top dimension first: its clearing helps dimension 1
-        if d == 0:
-            pf, pg, matches = low_matching(*basins)
-        elif ndim == 2:
-            pf, pg, matches = top_matching_2d(*basins)
+        if d == 0 or ndim == 2:
+            if basins is None:
+                filtrations = merged = None  # a volume's cell passes are done: free them
+                basins = [Basins.of(a) for a in (f, g, c)]
+            pf, pg, matches = (low_matching if d == 0 else top_matching_2d)(*basins)
         elif d == 2:
             pf, pg, matches, merged = _top(*filtrations, n_codim)
         else:
