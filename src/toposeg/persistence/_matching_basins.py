@@ -289,7 +289,8 @@ class Basins:
     """One image, padded with a frame of ``+inf`` and flattened, split into basins.
 
     ``down`` and ``up`` are the descending and ascending pointers of :mod:`._basins` (union-find
-    forests, the frame one ascending basin rooted at cell 0); each is consumed by one pass.
+    forests, the frame one ascending basin rooted at cell 0); each is consumed by one pass
+    (``down`` of ``f`` and ``g`` by :meth:`own_pairs`).
     ``saddles`` are the dim-0 saddle candidates, ``dual_saddles`` those of the complement
     (the same list in 2D), each sorted by ``(value, index)``. ``n_min`` and ``n_max`` count
     the basins.
@@ -303,6 +304,24 @@ class Basins:
     dual_saddles: np.ndarray
     n_min: int
     n_max: int
+    _pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def own_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Dimension-0 pairs of nonzero persistence (births, deaths: padded indices) and, in
+        2D, the saddle candidates that create loops, in order; computed once (``down`` is
+        consumed)."""
+        if self._pairs is None:
+            offsets, rows, keep = _neighbours(tuple(s + 2 for s in self.shape), False)
+            younger = np.empty(self.n_min, dtype=np.int64)
+            killer = np.empty_like(younger)
+            reps = REPS4 if len(self.shape) == 2 else _NO_REPS
+            loops = np.empty(self.saddles.shape[0] if len(reps) else 0, dtype=np.int64)
+            n, n_loops = merge_at_saddles(
+                self.values, self.saddles, offsets, rows, keep, self.down, False, younger,
+                killer, reps, loops,
+            )
+            self._pairs = younger[:n], killer[:n], loops[:n_loops]
+        return self._pairs
 
     @classmethod
     def of(cls, image: np.ndarray) -> Basins:
@@ -330,20 +349,6 @@ def _sorted(values: np.ndarray, saddles: np.ndarray) -> np.ndarray:
     return saddles[filtration_order(values[saddles >> 27])]
 
 
-def _own_pairs(image: Basins) -> tuple[np.ndarray, np.ndarray]:
-    """Dimension-0 pairs of nonzero persistence of an image: births, deaths (padded)."""
-    offsets, rows, keep = _neighbours(tuple(s + 2 for s in image.shape), False)
-    younger = np.empty(image.n_min, dtype=np.int64)
-    killer = np.empty_like(younger)
-    reps = REPS4 if len(image.shape) == 2 else _NO_REPS
-    loops = np.empty(image.saddles.shape[0] if len(reps) else 0, dtype=np.int64)
-    n = merge_at_saddles(
-        image.values, image.saddles, offsets, rows, keep, image.down, False, younger, killer,
-        reps, loops,
-    )[0]
-    return younger[:n], killer[:n]
-
-
 def low_matching(f: Basins, g: Basins, c: Basins) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Dimension-0 Betti matching of the sublevel filtrations ``f`` and ``g`` (same shape,
     2D or 3D, V-construction; ``c`` their minimum; their descending forests are consumed):
@@ -355,7 +360,7 @@ def low_matching(f: Basins, g: Basins, c: Basins) -> tuple[np.ndarray, np.ndarra
     born = []
     own = []
     for image in (f, g):
-        births, deaths = _own_pairs(image)
+        births, deaths, _ = image.own_pairs()
         flags = np.zeros(n, dtype=np.bool_)
         flags[births] = True
         born.append(flags)

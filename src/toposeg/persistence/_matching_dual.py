@@ -360,15 +360,18 @@ def top_matching_2d(f: Basins, g: Basins, c: Basins) -> tuple[np.ndarray, np.nda
     results = []
     for image in (f, g):
         vp = image.values
+        # only the candidates that create loops merge components of the complement; the
+        # squares of the others join their basins like those of any other pixel
+        saddles = image.own_pairs()[2]
         candidate = np.zeros(n, dtype=np.bool_)
-        candidate[image.dual_saddles >> 27] = True
+        candidate[saddles >> 27] = True
         square_tops(vp, height, width, v_top)
         stats = np.empty((n, 2), dtype=np.int64)
         value = np.empty(n, dtype=np.float64)
         dual_basin_stats(vp, cp, v_top, c_top, dies_c, image.up, candidate, stats, value)
         out = np.empty((image.n_max + 1, 3), dtype=np.int64)
         count = dual_image_merge(
-            vp, cp, width, v_top, c_top, dies_c, image.dual_saddles, image.up, stats, value,
+            vp, cp, width, v_top, c_top, dies_c, saddles, image.up, stats, value,
             stamp, queue, out,
         )
         results.append(out[:count])
