@@ -1,6 +1,6 @@
 """Betti matching of dimension 0 from basins and saddles, without visiting every edge in order.
 
-The comparison image ``c = min(f, g)`` is split into steepest-descent basins as by the
+The comparison image ``c = min(f, g)`` is split into descending basins as by the
 persistence engine (:mod:`._basins`); components of ``c`` merge only at saddle candidates, so a
 union-find over basin roots, saddle by saddle in ``c``'s order, gives the pairs of ``c``. At a
 candidate ``s`` the edges whose top vertex is ``s`` are taken in the order of their slots
@@ -80,17 +80,12 @@ def _add(c, f, g, born_f, born_g, stats, value, r, q):
 
 
 @kernel
-def basin_stats(c, f, g, born_f, born_g, parent, candidate, stats, value):
-    """Fill ``stats`` and ``value`` (see :func:`_add`) over the pixels of every basin of
-    ``parent``, saddle candidates left out (they join a component when their edges are
-    added). The paths of ``parent`` are compressed to their roots first; then pixels are
-    visited in index order, the eldest pixels of the current root kept in registers (ties
-    keep the pixel seen first, of the smaller index)."""
-    stats[:] = -1
-    n = c.shape[0]
-    for q in range(n):
-        if c[q] == np.inf:
-            continue  # the frame has no pointers
+def compress_paths(parent, values):
+    """Point every cell of the forest ``parent`` at its root; cells of value ``+inf`` (the
+    frame) are skipped (they point at their root already, or nowhere)."""
+    for q in range(values.shape[0]):
+        if values[q] == np.inf:
+            continue
         r = q
         while parent[r] != r:
             r = parent[r]
@@ -99,6 +94,18 @@ def basin_stats(c, f, g, born_f, born_g, parent, candidate, stats, value):
             up = parent[p]
             parent[p] = r
             p = up
+
+
+@kernel
+def basin_stats(c, f, g, born_f, born_g, parent, candidate, stats, value):
+    """Fill ``stats`` and ``value`` (see :func:`_add`) over the pixels of every basin of
+    ``parent``, saddle candidates left out (they join a component when their edges are
+    added). The paths of ``parent`` are compressed to their roots first; then pixels are
+    visited in index order, the eldest pixels of the current root kept in registers (ties
+    keep the pixel seen first, of the smaller index)."""
+    stats[:] = -1
+    n = c.shape[0]
+    compress_paths(parent, c)
     current = -1
     best_f = -1
     best_g = -1
@@ -206,7 +213,8 @@ def image_merge(c, f, g, born_f, born_g, saddles, offsets, bits, parent, stats, 
     """Merge the basins of ``c`` at ``saddles`` (``(p << 27) | mask``, sorted by ``c``) and
     record, for each pair of ``c`` of nonzero persistence, a row of ``out``: its birth pixel,
     death pixel, and the births of ``f`` and of ``g`` whose image classes die there (-1 where
-    none). ``offsets[k]`` and ``bits[k]`` are the face neighbours in the order of the slots
+    the class is not born at a birth of a pair, and for ``f`` wherever it is -1 for ``g``: such
+    a pair of ``c`` matches nothing). ``offsets[k]`` and ``bits[k]`` are the face neighbours in the order of the slots
     of the edges. ``stamp`` (zeroed, int64) and ``queue`` are the floods' scratch. Returns
     the number of rows."""
     n_out = 0
@@ -290,10 +298,9 @@ class Basins:
 
     ``down`` and ``up`` are the descending and ascending pointers of :mod:`._basins` (union-find
     forests, the frame one ascending basin rooted at cell 0); each is consumed by one pass
-    (``down`` of ``f`` and ``g`` by :meth:`own_pairs`).
-    ``saddles`` are the dim-0 saddle candidates, ``dual_saddles`` those of the complement
-    (the same list in 2D), each sorted by ``(value, index)``. ``n_min`` and ``n_max`` count
-    the basins.
+    (``down`` of ``f`` and ``g`` by :meth:`own_pairs`). ``saddles`` are the dim-0 saddle
+    candidates sorted by ``(value, index)`` (in 2D also those of the complement). ``n_min``
+    and ``n_max`` count the basins.
     """
 
     values: np.ndarray
@@ -301,7 +308,6 @@ class Basins:
     down: np.ndarray
     up: np.ndarray
     saddles: np.ndarray
-    dual_saddles: np.ndarray
     n_min: int
     n_max: int
     _pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -333,20 +339,14 @@ class Basins:
         saddles = np.empty(n, dtype=np.int64)
         if image.ndim == 2:
             count, n_min, n_max = classify_2d(values, *image.shape, False, down, up, saddles)
-            saddles = _sorted(values, saddles[:count])
-            dual = saddles
         else:
-            dual = np.empty(n, dtype=np.int64)
-            count, n_dual, n_min, n_max = classify_3d(
+            dual = np.empty(n, dtype=np.int64)  # the complement's candidates: not needed
+            count, _, n_min, n_max = classify_3d(
                 values, *image.shape, False, down, up, saddles, dual
             )
-            saddles = _sorted(values, saddles[:count])
-            dual = _sorted(values, dual[:n_dual])
-        return cls(values, image.shape, down, up, saddles, dual, n_min, n_max)
-
-
-def _sorted(values: np.ndarray, saddles: np.ndarray) -> np.ndarray:
-    return saddles[filtration_order(values[saddles >> 27])]
+        saddles = saddles[:count]
+        saddles = saddles[filtration_order(values[saddles >> 27])]
+        return cls(values, image.shape, down, up, saddles, n_min, n_max)
 
 
 def low_matching(f: Basins, g: Basins, c: Basins) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -28,7 +28,7 @@ from toposeg._cubical.merge import find, merge_at_saddles
 from toposeg._neighbourhood import REPS8
 from toposeg._numba import inline_kernel, kernel, prefetch
 from toposeg.persistence._engine import _neighbours
-from toposeg.persistence._matching_basins import Basins, _unpad
+from toposeg.persistence._matching_basins import Basins, _unpad, compress_paths
 
 _AHEAD = 8  # saddles between a prefetch and its use
 
@@ -87,15 +87,7 @@ def dual_basin_stats(v, c, v_top, c_top, dies_c, parent, candidate, stats, value
     candidate left out. The paths of ``parent`` are compressed to their roots first."""
     stats[:] = -1
     n = v.shape[0]
-    for p in range(n):
-        r = p
-        while parent[r] != r:
-            r = parent[r]
-        q = p
-        while q != r:
-            up = parent[q]
-            parent[q] = r
-            q = up
+    compress_paths(parent, v)
     current = -1
     best = -1
     best_value = -np.inf
@@ -347,8 +339,8 @@ def top_matching_2d(f: Basins, g: Basins, c: Basins) -> tuple[np.ndarray, np.nda
     younger = np.empty(c.n_max + 1, dtype=np.int64)
     killer = np.empty_like(younger)
     count = merge_at_saddles(
-        cp, c.dual_saddles[::-1], offsets, rows, keep, c.up, True, younger, killer, REPS8,
-        np.empty(c.dual_saddles.shape[0], dtype=np.int64),
+        cp, c.saddles[::-1], offsets, rows, keep, c.up, True, younger, killer, REPS8,
+        np.empty(c.saddles.shape[0], dtype=np.int64),
     )[0]
     dies_c = np.zeros(n, dtype=np.bool_)
     dies_c[younger[:count]] = True  # the eldest square of a component rooted at r is based at r
