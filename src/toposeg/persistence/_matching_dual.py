@@ -63,7 +63,7 @@ def square_tops(v, height, width, top):
 
 
 @inline_kernel
-def _keep(v, top, row, k, square):
+def _keep_latest(v, top, row, k, square):
     """``row[k] = square`` if ``square`` comes after ``row[k]`` for ``v`` (or it is unset)."""
     if row[k] < 0 or _square_after(v, top, square, row[k]):
         row[k] = square
@@ -112,7 +112,7 @@ def dual_basin_stats(v, c, v_top, c_top, dies_c, parent, candidate, stats, value
         best_value = x if better else best_value
         best_top = top if better else best_top
         if dies_c[square]:
-            _keep(v, v_top, stats[r], 1, square)
+            _keep_latest(v, v_top, stats[r], 1, square)
     if current >= 0:
         stats[current, 0] = best
         value[current] = best_value
@@ -304,7 +304,7 @@ def dual_image_merge(v, c, width, v_top, c_top, dies_c, saddles, parent, stats, 
                 parent[young] = old
                 _keep_eldest(c, c_top, stats, value, old, stats[young, 0], value[young])
                 if stats[young, 1] >= 0:
-                    _keep(v, v_top, stats[old], 1, stats[young, 1])
+                    _keep_latest(v, v_top, stats[old], 1, stats[young, 1])
                 group[j] = i
                 root[i] = old
             elif root[i] >= 0 and root[j] >= 0:  # one component already
@@ -315,7 +315,7 @@ def dual_image_merge(v, c, width, v_top, c_top, dies_c, saddles, parent, stats, 
                 r = root[i]
                 _keep_eldest(c, c_top, stats, value, r, eldest[j], c[c_top[eldest[j]]])
                 if latest[j] >= 0:
-                    _keep(v, v_top, stats[r], 1, latest[j])
+                    _keep_latest(v, v_top, stats[r], 1, latest[j])
                 group[j] = i
             else:  # two local groups
                 if _square_after(c, c_top, eldest[j], eldest[i]):
