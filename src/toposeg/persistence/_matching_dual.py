@@ -5,10 +5,11 @@ order: squares (top cells) are linked by the edges they share, the outside is th
 A pass over one filtration ``v`` (``f`` or ``g``) splits the pixels into ascending basins, as
 the persistence engine does (:mod:`._basins`); the squares whose top vertex is a pixel belong
 to that pixel's basin (the squares around a pixel above the current value are connected to
-each other). Components merge only at saddle candidates; at a candidate ``s`` the four
-squares around it are linked by the edges whose top vertex is ``s``, in decreasing order of
-their slots (right, down, left, up), so that each merge happens at the same edge as in a pass
-over every cell. A square whose top vertex is ``s`` joins a component only then.
+each other). Components merge only at saddle candidates that create loops (the squares of
+the other pixels join their basins); at such a candidate ``s`` the four squares around it are
+linked by the edges whose top vertex is ``s``, in decreasing order of their slots (right,
+down, left, up), so that each merge happens at the same edge as in a pass over every cell. A
+square whose top vertex is ``s`` joins a component only then.
 
 The image pair of ``v -> c`` born at a merge dies at the younger, for ``c``, of the two
 components' eldest squares (the largest ``c`` key, ``(value, top vertex, base)``). Each root
@@ -347,7 +348,6 @@ def top_matching_2d(f: Basins, g: Basins, c: Basins) -> tuple[np.ndarray, np.nda
     c_top = np.empty(n, dtype=np.int64)
     square_tops(cp, height, width, c_top)
     v_top = np.empty(n, dtype=np.int64)
-    stamp = np.zeros(n, dtype=np.int64)
     queue = np.empty(n, dtype=np.int64)
     results = []
     for image in (f, g):
@@ -362,6 +362,7 @@ def top_matching_2d(f: Basins, g: Basins, c: Basins) -> tuple[np.ndarray, np.nda
         value = np.empty(n, dtype=np.float64)
         dual_basin_stats(vp, cp, v_top, c_top, dies_c, image.up, candidate, stats, value)
         out = np.empty((image.n_max + 1, 3), dtype=np.int64)
+        stamp = np.zeros(n, dtype=np.int64)  # the floods' marks restart in each pass
         count = dual_image_merge(
             vp, cp, width, v_top, c_top, dies_c, saddles, image.up, stats, value,
             stamp, queue, out,
