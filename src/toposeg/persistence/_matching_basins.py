@@ -26,12 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toposeg._cubical.merge import find, merge_at_saddles
+from toposeg._cubical.merge import find
 from toposeg._cubical.order import filtration_order
 from toposeg._neighbourhood import REPS4
 from toposeg._numba import inline_kernel, kernel, prefetch
 from toposeg.persistence._basins import classify_2d, classify_3d
-from toposeg.persistence._engine import _NO_REPS, _neighbours
+from toposeg.persistence._engine import _NO_REPS, _merge, _neighbours
 
 
 _AHEAD = 8  # saddles between a prefetch and its use
@@ -314,19 +314,13 @@ class Basins:
 
     def own_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Dimension-0 pairs of nonzero persistence (births, deaths: padded indices) and, in
-        2D, the saddle candidates that create loops, in order; computed once (``down`` is
-        consumed)."""
+        2D, the saddle candidates that create loops, in order; computed once by the engine's
+        merge (``down`` is consumed)."""
         if self._pairs is None:
-            offsets, rows, keep = _neighbours(tuple(s + 2 for s in self.shape), False)
-            younger = np.empty(self.n_min, dtype=np.int64)
-            killer = np.empty_like(younger)
+            neighbours = _neighbours(tuple(s + 2 for s in self.shape), False)
             reps = REPS4 if len(self.shape) == 2 else _NO_REPS
-            loops = np.empty(self.saddles.shape[0] if len(reps) else 0, dtype=np.int64)
-            n, n_loops = merge_at_saddles(
-                self.values, self.saddles, offsets, rows, keep, self.down, False, younger,
-                killer, reps, loops,
-            )
-            self._pairs = younger[:n], killer[:n], loops[:n_loops]
+            pairs = _merge(self.values, self.saddles, neighbours, self.down, False, self.n_min, reps)
+            self._pairs = tuple(a.copy() for a in pairs)  # the engine's arrays are scratch
         return self._pairs
 
     @classmethod
@@ -352,8 +346,8 @@ class Basins:
 def low_matching(f: Basins, g: Basins, c: Basins) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Dimension-0 Betti matching of the sublevel filtrations ``f`` and ``g`` (same shape,
     2D or 3D, V-construction; ``c`` their minimum; their descending forests are consumed):
-    the pairs of ``f`` and of ``g`` as ``(birth, death)`` flat indices into the images, and
-    the ``(m, 2)`` rows of matched pairs (indices into each)."""
+    the pairs of ``f`` and of ``g`` as ``(birth, death)`` flat indices into the padded
+    images, and the ``(m, 2)`` rows of matched pairs (indices into each)."""
     padded = tuple(s + 2 for s in f.shape)
     fp, gp, cp = f.values, g.values, c.values
     n = fp.shape[0]
@@ -384,12 +378,6 @@ def low_matching(f: Basins, g: Basins, c: Basins) -> tuple[np.ndarray, np.ndarra
         of_birth = np.full(n, -1, dtype=np.int64)
         of_birth[births] = np.arange(births.shape[0])
         index.append(of_birth)
-        pairs.append(_unpad(np.stack([births, deaths], axis=1), padded))
+        pairs.append(np.stack([births, deaths], axis=1))
     matches = np.stack([index[0][out[:, 2]], index[1][out[:, 3]]], axis=1)
     return pairs[0], pairs[1], matches
-
-
-def _unpad(pixels: np.ndarray, padded: tuple[int, ...]) -> np.ndarray:
-    """Flat indices into a padded array as flat indices into the array inside it."""
-    coords = np.unravel_index(pixels, padded)
-    return np.ravel_multi_index(tuple(c - 1 for c in coords), tuple(s - 2 for s in padded))

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from toposeg._cubical.merge import find, merge_at_saddles
+from toposeg._cubical.merge import find
 from toposeg._neighbourhood import REPS8
 from toposeg._numba import inline_kernel, kernel, prefetch
-from toposeg.persistence._engine import _neighbours
-from toposeg.persistence._matching_basins import Basins, _unpad, compress_paths
+from toposeg.persistence._engine import _merge, _neighbours
+from toposeg.persistence._matching_basins import Basins, compress_paths
 
 _AHEAD = 8  # saddles between a prefetch and its use
 
@@ -167,9 +167,8 @@ def _image_death(v, c, width, v_top, c_top, dies_c, stats, a, b, s, seeds_a, n_a
     """The square where the image class born at the merge of the components of roots ``a``
     and ``b`` at ``s`` dies, or -1 when it is not the death of a pair of ``c``. ``seeds_*``
     are pixels of each component next to ``s``, ``local_*`` the eldest for ``c`` of the
-    squares of ``s`` already linked into it (-1 if none)."""
-    if stats[a, 1] < 0 and stats[b, 1] < 0:
-        return -1  # neither component holds the death of a pair of c
+    squares of ``s`` already linked into it (-1 if none). The caller has checked that one of
+    the components holds the death of a pair of ``c``."""
     qa = stats[a, 0]
     qb = stats[b, 0]
     in_a = _linked(v, v_top, qa, s)
@@ -330,21 +329,15 @@ def dual_image_merge(v, c, width, v_top, c_top, dies_c, saddles, parent, stats, 
 def top_matching_2d(f: Basins, g: Basins, c: Basins) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Dimension-1 Betti matching of the sublevel filtrations of two 2D images ``f`` and ``g``
     (V-construction; ``c`` their minimum; their ascending forests are consumed): the pairs of
-    ``f`` and of ``g`` as ``(birth, death)`` flat indices into the images, and the ``(m, 2)``
-    rows of matched pairs (indices into each)."""
+    ``f`` and of ``g`` as ``(birth, death)`` flat indices into the padded images, and the
+    ``(m, 2)`` rows of matched pairs (indices into each)."""
     padded = tuple(s + 2 for s in f.shape)
     height, width = padded
     cp = c.values
     n = cp.shape[0]
-    offsets, rows, keep = _neighbours(padded, True)
-    younger = np.empty(c.n_max + 1, dtype=np.int64)
-    killer = np.empty_like(younger)
-    count = merge_at_saddles(
-        cp, c.saddles[::-1], offsets, rows, keep, c.up, True, younger, killer, REPS8,
-        np.empty(c.saddles.shape[0], dtype=np.int64),
-    )[0]
+    younger = _merge(cp, c.saddles[::-1], _neighbours(padded, True), c.up, True, c.n_max + 1, REPS8)[0]
     dies_c = np.zeros(n, dtype=np.bool_)
-    dies_c[younger[:count]] = True  # the eldest square of a component rooted at r is based at r
+    dies_c[younger] = True  # the eldest square of a component rooted at r is based at r
     c_top = np.empty(n, dtype=np.int64)
     square_tops(cp, height, width, c_top)
     v_top = np.empty(n, dtype=np.int64)
@@ -375,4 +368,4 @@ def top_matching_2d(f: Basins, g: Basins, c: Basins) -> tuple[np.ndarray, np.nda
     hit_f = np.flatnonzero(rows_f[:, 2] >= 0)
     partner = of_square[rows_f[hit_f, 2]]
     matches = np.stack([hit_f[partner >= 0], partner[partner >= 0]], axis=1)
-    return _unpad(rows_f[:, :2], padded), _unpad(rows_g[:, :2], padded), matches
+    return rows_f[:, :2], rows_g[:, :2], matches

@@ -382,6 +382,8 @@ def _match(f: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> list[list[np.
                 filtrations = merged = None  # a volume's cell passes are done: free them
                 basins = [Basins.of(a) for a in (f, g, c)]
             pf, pg, matches = (low_matching if d == 0 else top_matching_2d)(*basins)
+            padded = tuple(s + 2 for s in f.shape)  # the basins' frame of +inf
+            pf, pg = _unframe(pf, padded), _unframe(pg, padded)
         elif d == 2:
             pf, pg, matches, merged = _top(*filtrations, n_codim)
         else:
