@@ -1,13 +1,12 @@
 """The cells of the V-construction around a voxel, in the order used by the Betti matching.
 
-A cell of dimension ``k`` is a base vertex and
-``k`` axes; its value is the largest value of its vertices and its *top vertex* the vertex
-that comes last in the filtration order ``(value, flat index)``. Cells are totally ordered by
-``(rank of the top vertex, flat index of the base, type)``, where the type numbers the axes
-sets: an edge's type is its axis, a 3D square's type is the axis normal to it (the convention
-of Betti-Matching-3D, so that untied inputs give the same pairs). Among the cells whose top
-vertex is a given pixel ``p``, that order is fixed: the *slots* of ``p``, listed here once per
-shape of the grid.
+A cell of dimension ``k`` is a base vertex and ``k`` axes; its value is the largest value of
+its vertices and its *top vertex* the vertex that comes last in the filtration order ``(value,
+flat index)``. Cells are totally ordered by ``(rank of the top vertex, flat index of the base,
+type)``, where the type numbers the axes sets: an edge's type is its axis, a 3D square's type
+is the axis normal to it (the convention of Betti-Matching-3D, so that untied inputs give the
+same pairs). Among the cells whose top vertex is a given pixel ``p``, that order is fixed: the
+*slots* of ``p``, listed here once per shape of the grid.
 """
 
 from __future__ import annotations
