@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from toposeg._cubical.indices import packed_keys
+from toposeg._cubical.radix import sort_upper_indices
 from toposeg._numba import leaf_kernel
 
 __all__ = ["earlier", "filtration_order", "ring_mask"]
@@ -18,8 +19,8 @@ __all__ = ["earlier", "filtration_order", "ring_mask"]
 def filtration_order(values: np.ndarray) -> np.ndarray:
     """Indices that sort a flat float array by ``(value, index)``.
 
-    Values that are exact in float32 are sorted as packed 64-bit keys (value bits above the
-    index), which is several times faster than a stable argsort.
+    Values that are exact in float32 are packed into 64-bit keys (value bits above the index)
+    and radix-sorted by their value bits, which is several times faster than a stable argsort.
 
     Examples
     --------
@@ -31,8 +32,7 @@ def filtration_order(values: np.ndarray) -> np.ndarray:
     if n < 2**32:
         keys = np.empty(n, dtype=np.uint64)
         if packed_keys(values, keys):
-            keys.sort()
-            return (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+            return sort_upper_indices(keys)
     return np.argsort(values + 0.0, kind="stable")
 
 
