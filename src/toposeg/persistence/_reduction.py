@@ -518,5 +518,5 @@ def _reduce_killing(edge_key, square_key, partner, killing, step, shift):
                 b0 = store_start[-2 - other]
                 b1 = store_start[-1 - other] - 1
                 length = _add_sorted(column, length, stored, b0, b1, summed)
-                column[:length] = summed[:length]
+                column, summed = summed, column
     return births[:n_pairs].copy(), deaths[:n_pairs].copy()
