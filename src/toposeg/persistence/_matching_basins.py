@@ -213,10 +213,10 @@ def image_merge(c, f, g, born_f, born_g, saddles, offsets, bits, parent, stats, 
     """Merge the basins of ``c`` at ``saddles`` (``(p << 27) | mask``, sorted by ``c``) and
     record, for each pair of ``c`` of nonzero persistence, a row of ``out``: its birth pixel,
     death pixel, and the births of ``f`` and of ``g`` whose image classes die there (-1 where
-    the class is not born at a birth of a pair, and for ``f`` wherever it is -1 for ``g``: such
-    a pair of ``c`` matches nothing). ``offsets[k]`` and ``bits[k]`` are the face neighbours in the order of the slots
-    of the edges. ``stamp`` (zeroed, int64) and ``queue`` are the floods' scratch. Returns
-    the number of rows."""
+    the class is not born at a birth of a pair, and for ``f`` wherever it is -1 for ``g``:
+    such a pair of ``c`` matches nothing). ``offsets[k]`` and ``bits[k]`` are the face
+    neighbours in the order of the slots of the edges. ``stamp`` (zeroed, int64) and
+    ``queue`` are the floods' scratch. Returns the number of rows."""
     n_out = 0
     mark = 0
     n_saddles = saddles.shape[0]
@@ -258,11 +258,15 @@ def image_merge(c, f, g, born_f, born_g, saddles, offsets, bits, parent, stats, 
             young, old = (current, r) if _before(c, r, current) else (r, current)
             if c[young] != c[s]:
                 mark += 2
-                dying_g = _image_death(c, g, born_g, stats, 1, parent, current, r, s, offsets, stamp, mark, queue)
+                dying_g = _image_death(
+                    c, g, born_g, stats, 1, parent, current, r, s, offsets, stamp, mark, queue
+                )
                 dying_f = -1
                 if dying_g >= 0:  # the pair is matched only if both images die at a birth
                     mark += 2
-                    dying_f = _image_death(c, f, born_f, stats, 0, parent, current, r, s, offsets, stamp, mark, queue)
+                    dying_f = _image_death(
+                        c, f, born_f, stats, 0, parent, current, r, s, offsets, stamp, mark, queue
+                    )
                 out[n_out, 0] = young
                 out[n_out, 1] = s
                 out[n_out, 2] = dying_f

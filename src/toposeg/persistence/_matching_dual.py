@@ -75,7 +75,9 @@ def _keep_eldest(c, c_top, stats, value, r, square, x):
     """``square`` (of ``c`` value ``x``) joins the component of root ``r``: ``stats[r, 0]``
     is its eldest square for ``c`` and ``value[r]`` that square's value."""
     e = stats[r, 0]
-    if e < 0 or x > value[r] or (x == value[r] and (c_top[square] > c_top[e] or (c_top[square] == c_top[e] and square > e))):
+    if e < 0 or x > value[r] or (
+        x == value[r] and (c_top[square] > c_top[e] or (c_top[square] == c_top[e] and square > e))
+    ):
         stats[r, 0] = square
         value[r] = x
 
