@@ -85,10 +85,11 @@ def peak_memory(setup: str, call: str, input_bytes: str = "0") -> tuple[float, f
     return float(megabytes), float(seconds), float(cpu)
 
 def print_table(rows: list[dict[str, object]]) -> None:
-    """Print a list of dicts as an aligned text table (columns in first-row order)."""
+    """Print a list of dicts as an aligned text table (columns in order of appearance; a row
+    without a column leaves it blank)."""
     if not rows:
         return
-    columns = list(rows[0])
+    columns = list(dict.fromkeys(key for row in rows for key in row))
     cells = [[_format(row.get(c, "")) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))

@@ -7,12 +7,15 @@ likelihood map smoothed and thresholded), superlevel sets (the reference gets ``
 its loss does). Each timing is the median of several runs taken in turn; ratios are reference
 time / toposeg time. The reference is the compiled module of the ``topolosses`` 0.2.0 wheel,
 loaded by file path (see ``tests/reference/betti_matching_oracle.py``); without it only
-toposeg is timed. The matchings' counts are checked equal on every input.
+toposeg is timed. The matchings' counts are checked equal on every input. Volumes are also
+timed with ``workers=--threads`` (toposeg's passes of one volume on several threads; the
+reference has one), a separate column.
 
     python benchmarks/bench_betti_matching.py            # up to 1024^2 and 64^3
     python benchmarks/bench_betti_matching.py --large    # also 128^3 (the reference is slow)
     python benchmarks/bench_betti_matching.py --loss     # also the loss vs a UNet step
     python benchmarks/bench_betti_matching.py --memory [--large]   # instead: peak memory of one matching
+    python benchmarks/bench_betti_matching.py --threads 4   # volumes also on 4 threads (default 2)
 
 Peak memory is measured in fresh subprocesses (``_timing.peak_memory``): the resident set size,
 sampled every millisecond during one matching, above what the warmed-up interpreter used before
@@ -102,6 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="include 128^3")
     parser.add_argument("--loss", action="store_true", help="time the loss against a UNet step")
+    parser.add_argument("--threads", type=int, default=2, help="threads of toposeg's second timing of volumes")
     parser.add_argument("--memory", action="store_true", help="instead of the timings: peak memory of one matching (fresh processes)")
     args = parser.parse_args()
     reference = load_reference()
@@ -114,6 +118,9 @@ def main() -> None:
         for kind in ("curvilinear", "noise"):
             pred, target = make_inputs(kind, shape)
             runs = {"toposeg": lambda: betti_matching(pred, target)}
+            threaded = f"toposeg {args.threads} threads"
+            if len(shape) == 3 and args.threads > 1:
+                runs[threaded] = lambda: betti_matching(pred, target, workers=args.threads)
             if reference is not None:
                 flipped = (1.0 - pred.astype(np.float64), 1.0 - target.astype(np.float64))
                 runs["reference"] = lambda: reference.compute_matching(*flipped)
@@ -128,12 +135,14 @@ def main() -> None:
                 row[f"{name} ms"] = seconds * 1e3
             if reference is not None:
                 row["reference/toposeg"] = times["reference"] / times["toposeg"]
+                if threaded in times:
+                    row[f"reference/{threaded}"] = times["reference"] / times[threaded]
                 row["same counts"] = str(same)
             rows.append(row)
             print(", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()),
                   flush=True)
     if rows:
-        print("\nSingle thread, superlevel sets, medians (ms); ratio = reference / toposeg")
+        print("\nSingle thread (unless named), superlevel sets, medians (ms); ratio = reference / toposeg")
         print_table(rows)
     if args.loss:
         print("\nbetti_matching_loss forward + backward vs one UNet training step (1x1x512x512, 1 thread)")

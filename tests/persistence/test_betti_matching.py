@@ -238,6 +238,23 @@ def test_batch_equals_one_by_one():
     batch = betti_matching_batch(preds, targets, workers=2)
     for i, result in enumerate(batch):
         assert _as_sets(result) == _as_sets(betti_matching(preds[i], targets[i]))
+    volume, target = rng.random((1, 7, 8, 9)), rng.random((1, 7, 8, 9))  # threads inside it
+    (result,) = betti_matching_batch(volume, target, workers=4)
+    assert _as_sets(result) == _as_sets(betti_matching(volume[0], target[0]))
+
+
+@pytest.mark.parametrize("construction", [1, 3])
+def test_threads_of_a_volume_give_the_same_matching(construction):
+    """The five reductions and two union-finds of a volume on several threads: the same pairs,
+    on untied and tied inputs."""
+    rng = np.random.default_rng(8)
+    for tied in (False, True):
+        f, g = _random_pair(rng, 3, tied)
+        f, g = np.pad(f, 3, mode="wrap") + rng.random((1,)), np.pad(g, 3, mode="reflect")
+        alone = betti_matching(f, g, connectivity=construction)
+        for workers in (2, 5):
+            threaded = betti_matching(f, g, connectivity=construction, workers=workers)
+            assert _as_sets(threaded) == _as_sets(alone)
 
 
 def test_result_is_immutable_and_inputs_untouched():
@@ -265,6 +282,8 @@ def test_result_is_immutable_and_inputs_untouched():
         ({"pred": np.zeros((4, 4)), "target": np.zeros((4, 4)), "connectivity": 3}, "connectivity"),
         ({"pred": np.zeros((4, 4)), "target": np.zeros((4, 4)), "frame": -1.0}, "frame"),
         ({"pred": [[0.0]], "target": np.zeros((1, 1))}, "pred"),
+        ({"pred": np.zeros((4, 4)), "target": np.zeros((4, 4)), "workers": 0}, "workers"),
+        ({"pred": np.zeros((4, 4)), "target": np.zeros((4, 4)), "workers": 1.5}, "workers"),
     ],
 )
 def test_bad_input(kwargs, message):

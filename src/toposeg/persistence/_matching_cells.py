@@ -18,7 +18,7 @@ import numpy as np
 
 from toposeg.persistence._matching_kernels import fill_slot_masks
 
-__all__ = ["CellTable", "cell_table"]
+__all__ = ["CellTable", "cell_table", "span_sec"]
 
 
 class CellTable:
@@ -111,3 +111,36 @@ def slot_offsets(
             missing = int(np.flatnonzero((top_axes == 1) & (table.axes[t] == 0))[0])
             out[s, 1] = base - int(strides[missing])
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def span_sec() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The order of the cells of one vertex's lower star as the persistence engine's
+    ``sec`` (:func:`toposeg.persistence._reduction.reduce_dim1`): the position of each cell,
+    named by the 27-cube offset bit of its span seen from its top vertex, the vertex first,
+    then the edges, squares and cubes each in the order of their slots. Also the edge slot
+    and the square slot of each position (-1 for other cells): a key ``32 * rank + sec`` of
+    the engine names the cell of that slot of the pixel of that rank.
+
+    Examples
+    --------
+    >>> sec, edge_slot, square_slot = span_sec()
+    >>> int(sec[13]), [int(edge_slot[p]) for p in range(1, 7)]
+    (0, [0, 1, 2, 3, 4, 5])
+    """
+    unit = np.array([9, 3, 1])
+    sec = np.full(27, -1, dtype=np.int64)
+    sec[13] = 0
+    slots = [np.full(32, -1, dtype=np.int64) for _ in range(2)]
+    position = 1
+    for k in (1, 2, 3):
+        table = cell_table(k)
+        for s in range(table.delta.shape[0]):
+            span = table.axes[table.kind[s]] * (1 - 2 * table.delta[s])  # +1 ahead, -1 behind
+            sec[13 + int(span @ unit)] = position
+            if k < 3:
+                slots[k - 1][position] = s
+            position += 1
+    for array in (sec, *slots):
+        array.setflags(write=False)
+    return sec, slots[0], slots[1]

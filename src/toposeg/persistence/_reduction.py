@@ -379,11 +379,15 @@ def _split_squares(entries, cube_key, step, parent, shift):
     return killing[:n][::-1].copy()
 
 
-def reduce_dim1(rank: np.ndarray, depth: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+def reduce_dim1(
+    rank: np.ndarray, depth: int, height: int, width: int, sec: np.ndarray = SEC
+) -> tuple[np.ndarray, np.ndarray]:
     """Dimension-1 pairs of the V-construction of a padded volume with vertex ranks ``rank``.
 
     Returns ``(births, deaths)``: the keys of the paired edges and squares, for the pairs
-    whose cells enter with different vertices (the others have zero persistence).
+    whose cells enter with different vertices (the others have zero persistence). ``sec``
+    orders the cells that enter with one vertex (by the 27-cube offset bit of their span seen
+    from it, as :data:`SEC`); any order that puts faces before cofaces will do.
     """
     step = np.array([(height + 2) * (width + 2), width + 2, 1], dtype=np.int64)
     n = rank.shape[0]
@@ -391,12 +395,12 @@ def reduce_dim1(rank: np.ndarray, depth: int, height: int, width: int) -> tuple[
     edge_key = scratch("edge_key", 3 * n, key_type)
     square_key = scratch("square_key", 3 * n, key_type)
     cube_key = scratch("cube_key", n, key_type)
-    cell_keys(rank, depth, height, width, SEC, edge_key, square_key, cube_key)
+    cell_keys(rank, depth, height, width, sec, edge_key, square_key, cube_key)
     partner = scratch("partner", 3 * n, np.int32)
     partner[:] = -1
     paired = scratch("paired", 3 * n, np.bool_)
     paired[:] = False
-    _apparent_edges(edge_key, square_key, depth, height, width, SEC, partner, paired)
+    _apparent_edges(edge_key, square_key, depth, height, width, sec, partner, paired)
     parent = scratch("cube_parent", n + 1, np.int32)
     entries = _link_apparent_cubes(
         square_key, cube_key, depth, height, width, paired, parent, shift

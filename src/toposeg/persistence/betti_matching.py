@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import product
 from numbers import Real
@@ -11,17 +9,20 @@ from typing import Literal
 
 import numpy as np
 
+from toposeg._batch import check_workers, map_batch
 from toposeg._validation import check_array, check_connectivity, check_finite
+from toposeg._cubical.indices import padded_ranks
 from toposeg._cubical.order import filtration_order
 from toposeg.persistence._matching_basins import Basins, low_matching
 from toposeg.persistence._matching_dual import top_matching_2d
-from toposeg.persistence._matching_cells import cell_table, slot_masks, slot_offsets
+from toposeg.persistence._matching_cells import cell_table, slot_masks, slot_offsets, span_sec
 from toposeg.persistence._matching_kernels import (
     reduce_squares,
     top_cell_keys,
     top_matches,
     top_pairs,
 )
+from toposeg.persistence._reduction import key_layout, reduce_dim1
 
 __all__ = ["BettiMatchingResult", "betti_matching", "betti_matching_batch"]
 
@@ -104,6 +105,7 @@ def betti_matching(
     connectivity: int = 1,
     filtration: Filtration = "superlevel",
     frame: float | None = None,
+    workers: int = 1,
 ) -> BettiMatchingResult:
     """Match the persistence pairs of ``pred`` and ``target`` by induced matchings.
 
@@ -122,6 +124,10 @@ def betti_matching(
     frame : float, optional
         Pad a frame of this value around both inputs first (homology relative to the border of
         a patch). It must bound both inputs, as in :func:`toposeg.cubical_persistence`.
+    workers : int, optional
+        Threads for the independent passes of a volume's dimensions 1 and 2 (its two
+        union-finds over cubes, then its five reductions of squares); the result does not
+        depend on it. Images always run on one thread.
 
     Returns
     -------
@@ -186,6 +192,7 @@ def betti_matching(
     dims = _check_dims(dims, ndim)
     if filtration not in ("superlevel", "sublevel"):
         raise ValueError(f"filtration must be 'superlevel' or 'sublevel', got {filtration!r}")
+    check_workers(workers)
     sign = -1.0 if filtration == "superlevel" else 1.0
     f = sign * pred.astype(np.float64) + 0.0
     g = sign * target.astype(np.float64) + 0.0
@@ -195,11 +202,12 @@ def betti_matching(
         g = np.pad(g, 1, constant_values=sign * frame + 0.0)
     grid = f.shape
     if connectivity == 1:
-        pairs = _match(f, g, dims)
+        pairs = _match(f, g, dims, workers)
     else:  # the T-construction of f is the V-construction of f refined (see Notes)
         (f, source_f), (g, source_g) = _refined(f), _refined(g)
         sources = (source_f.ravel(), source_g.ravel()) * 2  # matched f, g; unmatched f, g
-        pairs = [[source[a] for a in group] for source, group in zip(sources, _match(f, g, dims))]
+        groups = _match(f, g, dims, workers)
+        pairs = [[source[a] for a in group] for source, group in zip(sources, groups)]
     if frame is not None:
         pairs = [[_unframe(a, grid) for a in group] for group in pairs]
     return BettiMatchingResult(pred.shape, dims, filtration, *pairs)
@@ -224,7 +232,8 @@ def betti_matching_batch(
     dims, connectivity, filtration, frame
         As for :func:`betti_matching`.
     workers : int, optional
-        Number of threads (default: the number of CPUs); the kernels release the GIL.
+        Number of threads (default: the number of CPUs); the kernels release the GIL. A batch
+        smaller than ``workers`` gives each volume the threads left over (``workers // B``).
 
     Returns
     -------
@@ -248,21 +257,22 @@ def betti_matching_batch(
         )
     if preds.shape[0] == 0:
         raise ValueError("preds is an empty batch")
-    if workers is None:
-        workers = os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    workers = check_workers(workers)
+
+    inner = max(1, workers // len(preds))  # threads left over go inside each volume
 
     def one(i: int) -> BettiMatchingResult:
         return betti_matching(
             preds[i], targets[i], dims=dims, connectivity=connectivity, filtration=filtration,
-            frame=frame,
+            frame=frame, workers=inner,
         )
 
-    if workers == 1 or len(preds) == 1:
-        return [one(i) for i in range(len(preds))]
-    with ThreadPoolExecutor(max_workers=min(workers, len(preds))) as pool:
-        return list(pool.map(one, range(len(preds))))
+    return map_batch(one, range(len(preds)), workers)
+
+
+def _in_parallel(calls: list, workers: int) -> list:
+    """The results of the argument-free ``calls``, on up to ``workers`` threads."""
+    return map_batch(lambda call: call(), calls, workers)
 
 
 def _check_dims(dims: object, ndim: int) -> tuple[int, ...]:
@@ -325,7 +335,9 @@ def _refined(f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Filtration:
-    """One sublevel filtration of a volume: values, order, ranks and the keys of cubes."""
+    """One sublevel filtration of a volume, with what its passes look up: values, order and
+    ranks of pixels, the :func:`slot_masks` of the squares (with the bits of their cofaces)
+    and the keys and top vertices of the cubes."""
 
     def __init__(self, values: np.ndarray) -> None:
         self.values = np.ascontiguousarray(values.ravel())
@@ -333,45 +345,33 @@ class _Filtration:
         self.rank = np.empty_like(self.order)
         self.rank[self.order] = np.arange(self.order.shape[0])
         self.grid = values.shape
-        self._top: tuple[np.ndarray, np.ndarray] | None = None
-        self._masks: dict[bool, np.ndarray] = {}
-
-    def masks(self, cofaces: bool) -> np.ndarray:
-        """:func:`slot_masks` of the squares, computed once, with or without the bits of their
-        cofaces (the masks without are those with, less the coface bits)."""
-        if cofaces not in self._masks:
-            table = cell_table(2)
-            if not cofaces:
-                low_bits = np.uint64((1 << table.delta.shape[0]) - 1)
-                self._masks[cofaces] = self.masks(True) & low_bits
-            else:
-                top_axes = cell_table(3).axes[0]
-                self._masks[cofaces] = slot_masks(self.rank.reshape(self.grid), table, top_axes)
-        return self._masks[cofaces]
-
-    def top_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._top is None:
-            table = cell_table(3)
-            n = self.order.shape[0]
-            keys = np.empty(n + 1, dtype=np.int64)
-            tops = np.zeros(n + 1, dtype=np.int64)
-            n_slots = table.delta.shape[0]
-            slot_of_delta = np.zeros(8, dtype=np.int64)
-            slot_of_delta[table.delta @ np.array([4, 2, 1])] = np.arange(n_slots)
-            top_cell_keys(self.rank, *self.grid, table.corners, slot_of_delta, n_slots, keys, tops)
-            keys[n] = _FRAME_KEY
-            self._top = keys, tops
-        return self._top
+        self.square_masks = slot_masks(
+            self.rank.reshape(self.grid), cell_table(2), cell_table(3).axes[0]
+        )
+        table = cell_table(3)
+        n = self.order.shape[0]
+        self.cube_keys = np.empty(n + 1, dtype=np.int64)
+        self.cube_tops = np.zeros(n + 1, dtype=np.int64)
+        n_slots = table.delta.shape[0]
+        slot_of_delta = np.zeros(8, dtype=np.int64)
+        slot_of_delta[table.delta @ np.array([4, 2, 1])] = np.arange(n_slots)
+        top_cell_keys(
+            self.rank, *self.grid, table.corners, slot_of_delta, n_slots, self.cube_keys,
+            self.cube_tops,
+        )
+        self.cube_keys[n] = _FRAME_KEY
 
 
-def _match(f: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> list[list[np.ndarray]]:
+def _match(
+    f: np.ndarray, g: np.ndarray, dims: tuple[int, ...], workers: int
+) -> list[list[np.ndarray]]:
     """Matched and unmatched pairs of the sublevel filtrations ``f`` and ``g`` (padded flat
     indices): four lists (matched f, matched g, unmatched f, unmatched g) over dimensions."""
     ndim = f.ndim
     c = np.minimum(f, g)
     filtrations = basins = None
     if ndim == 3 and any(d > 0 for d in dims):
-        filtrations = [_Filtration(a) for a in (f, g, c)]
+        filtrations = _in_parallel([lambda a=a: _Filtration(a) for a in (f, g, c)], workers)
     empty = np.empty((0, 2), dtype=np.int64)
     out: list[list[np.ndarray]] = [[empty] * ndim for _ in range(4)]
     n_codim = cell_table(2).n_types
@@ -385,11 +385,11 @@ def _match(f: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> list[list[np.
             padded = tuple(s + 2 for s in f.shape)  # the basins' frame of +inf
             pf, pg = _unframe(pf, padded), _unframe(pg, padded)
         elif d == 2:
-            pf, pg, matches, merged = _top(*filtrations, n_codim)
+            pf, pg, matches, merged = _top(*filtrations, n_codim, workers)
         else:
             if not merged:
-                _, _, _, merged = _top(*filtrations, n_codim)
-            pf, pg, matches = _middle(*filtrations, merged)
+                _, _, _, merged = _top(*filtrations, n_codim, workers)
+            pf, pg, matches = _middle(*filtrations, merged, workers)
         used_f = np.zeros(len(pf), dtype=bool)
         used_g = np.zeros(len(pg), dtype=bool)
         used_f[matches[:, 0]] = True
@@ -401,37 +401,40 @@ def _match(f: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> list[list[np.
     return out
 
 
-def _top(f: _Filtration, g: _Filtration, c: _Filtration, n_codim: int):
+def _top(f: _Filtration, g: _Filtration, c: _Filtration, n_codim: int, workers: int):
     """Dimension 2 of a volume: union-finds over cubes, the squares in decreasing order."""
     table = cell_table(2)
     top_axes = cell_table(3).axes[0]
     offsets = slot_offsets(table, f.grid, top_axes)
     n = f.order.shape[0]
-    keys_c, tops_c = c.top_keys()
-    results = []
-    merged = {}
-    for name, x in (("f", f), ("g", g)):
-        keys, tops = x.top_keys()
+    keys_c, tops_c = c.cube_keys, c.cube_tops
+
+    def own(x: _Filtration) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         image = np.empty(n + 1, dtype=np.int64)
         marks = np.empty(n * n_codim, dtype=np.bool_)
-        mask = x.masks(True)
         pairs = top_pairs(
-            x.values, x.order, mask, offsets, keys, tops, keys_c, n_codim, table.kind, image, marks
+            x.values, x.order, x.square_masks, offsets, x.cube_keys, x.cube_tops, keys_c,
+            n_codim, table.kind, image, marks,
         )
-        results.append((pairs, image))
-        merged[name] = marks
+        return pairs, image, marks
+
+    (pf, image_f, marks_f), (pg, image_g, marks_g) = _in_parallel(
+        [lambda: own(f), lambda: own(g)], workers
+    )
     marks = np.empty(n * n_codim, dtype=np.bool_)
-    mask = c.masks(True)
     matches = top_matches(
-        c.values, c.order, mask, offsets, keys_c, tops_c, results[0][1], results[1][1], n_codim,
+        c.values, c.order, c.square_masks, offsets, keys_c, tops_c, image_f, image_g, n_codim,
         table.kind, marks,
     )
-    merged["c"] = marks
-    return results[0][0], results[1][0], matches, merged
+    return pf, pg, matches, {"f": marks_f, "g": marks_g, "c": marks}
 
 
-def _middle(f: _Filtration, g: _Filtration, c: _Filtration, merged: dict[str, np.ndarray]):
-    """Dimension 1 of a volume: reductions of the boundaries of squares."""
+def _middle(
+    f: _Filtration, g: _Filtration, c: _Filtration, merged: dict[str, np.ndarray], workers: int
+):
+    """Dimension 1 of a volume: reductions of the boundaries of squares (the own pairs of
+    ``f``, ``g`` and ``c``, and the image pairs of ``f`` and ``g`` in ``c``: five independent
+    reductions)."""
     squares = cell_table(2)
     edges = cell_table(1)
     edge_slot = np.zeros((3, 2), dtype=np.int64)
@@ -441,37 +444,52 @@ def _middle(f: _Filtration, g: _Filtration, c: _Filtration, merged: dict[str, np
     offsets = slot_offsets(squares, f.grid)
     cells = (*f.grid[1:], squares.kind, squares.axes, edge_slot, n_edge_slots)
     n = f.order.shape[0]
-    pivots = np.empty(n * 3, dtype=np.int64)
-    scratch = [np.empty(n * n_edge_slots, dtype=_PIVOT_SCRATCH)]  # int64 if columns outgrow it
+    low_bits = np.uint64((1 << squares.delta.shape[0]) - 1)  # without the bits of cofaces
+    masks = {name: x.square_masks & low_bits for name, x in (("f", f), ("g", g), ("c", c))}
 
-    def reduce(*args):
+    def reduce(columns: _Filtration, name: str, rows: _Filtration):
+        """Reduce the squares of ``columns`` (cleared by ``merged[name]``) with the edges in
+        the order of ``rows``: the pivot rows and each square's pivot."""
+        pivots = np.empty(n * 3, dtype=np.int64)
+        args = (columns.order, masks[name], offsets, merged[name], rows.rank, *cells, pivots)
         try:
-            return reduce_squares(*args, scratch[0])
-        except OverflowError:
-            scratch[0] = np.empty(n * n_edge_slots, dtype=np.int64)
-            return reduce_squares(*args, scratch[0])
+            found = reduce_squares(*args, np.empty(n * n_edge_slots, dtype=_PIVOT_SCRATCH))
+        except OverflowError:  # the pool of reduced columns outgrew int32 offsets
+            found = reduce_squares(*args, np.empty(n * n_edge_slots, dtype=np.int64))
+        return found, pivots
 
-    masks = {name: x.masks(False) for name, x in (("f", f), ("g", g), ("c", c))}
+    sec, edge_of_sec, square_of_sec = span_sec()
+    padded = tuple(side + 2 for side in f.grid)
 
-    def own(x: _Filtration, name: str) -> tuple[np.ndarray, np.ndarray]:
-        rows = reduce(x.order, masks[name], offsets, merged[name], x.rank, *cells, pivots)
+    def own(x: _Filtration, name: str) -> np.ndarray:
+        """The pairs of ``x`` of nonzero persistence as rows of :func:`reduce_squares`: by
+        the persistence engine, which reduces only the squares that kill a loop, with the
+        cells of one vertex in the order of their slots (the pairs are the same cells)."""
+        try:
+            key_layout(int(np.prod(padded)))
+        except ValueError:  # beyond the engine's keys (about 640^3): reduce every square here
+            rows = reduce(x, name, x)[0]
+        else:
+            rank = np.empty(int(np.prod(padded)), dtype=np.int64)
+            padded_ranks(x.order, *x.grid, False, np.empty(n, dtype=np.int64), rank)
+            births, deaths = reduce_dim1(rank, *x.grid, sec)
+            top = x.order[deaths >> 5]
+            slot = square_of_sec[deaths & 31]
+            edge = (births >> 5) * n_edge_slots + edge_of_sec[births & 31]
+            rows = np.stack([(top + offsets[slot, 0]) * 3 + squares.kind[slot], edge, top], axis=1)
         births = x.order[rows[:, 1] // n_edge_slots]
-        keep = x.values[births] != x.values[rows[:, 2]]
-        rows = rows[keep]
-        pairs = np.stack([births[keep], rows[:, 2]], axis=1)
-        return pairs, rows
+        return rows[x.values[births] != x.values[rows[:, 2]]]
 
-    pf, rows_f = own(f, "f")
-    pg, rows_g = own(g, "g")
-    _, rows_c = own(c, "c")
+    rows_f, rows_g, rows_c, image_f, image_g = _in_parallel([
+        lambda: own(f, "f"), lambda: own(g, "g"), lambda: own(c, "c"),
+        lambda: reduce(c, "c", f)[1], lambda: reduce(c, "c", g)[1],
+    ], workers)
+    pf = np.stack([f.order[rows_f[:, 1] // n_edge_slots], rows_f[:, 2]], axis=1)
+    pg = np.stack([g.order[rows_g[:, 1] // n_edge_slots], rows_g[:, 2]], axis=1)
     of_key_f = np.full(n * n_edge_slots, -1, dtype=np.int64)
     of_key_f[rows_f[:, 1]] = np.arange(len(rows_f))
     of_key_g = np.full(n * n_edge_slots, -1, dtype=np.int64)
     of_key_g[rows_g[:, 1]] = np.arange(len(rows_g))
-    image_f = np.empty(n * 3, dtype=np.int64)
-    image_g = np.empty(n * 3, dtype=np.int64)
-    reduce(c.order, masks["c"], offsets, merged["c"], f.rank, *cells, image_f)
-    reduce(c.order, masks["c"], offsets, merged["c"], g.rank, *cells, image_g)
     key_f = image_f[rows_c[:, 0]]
     key_g = image_g[rows_c[:, 0]]
     a = np.where(key_f >= 0, of_key_f[np.maximum(key_f, 0)], -1)
