@@ -90,13 +90,39 @@ def test_pairs_are_those_of_the_engine(ndim, construction):
             assert sorted(map(tuple, ours.tolist())) == sorted(map(tuple, engine.critical_pixels(d).tolist()))
 
 
-def test_narrow_pivot_table_widens_when_columns_outgrow_it(monkeypatch):
-    """The 3D reduction looks pivots up in an int32 table and widens it on overflow: with an
-    int8 table the overflow happens at once, and the matching is unchanged."""
+def _without_engine(monkeypatch):
+    """Make every volume look too large for the persistence engine's keys: dimension 1 then
+    reduces every square of each matrix in :func:`reduce_squares`."""
     module = importlib.import_module("toposeg.persistence.betti_matching")
+
+    def too_large(n):
+        raise ValueError("too large")
+
+    monkeypatch.setattr(module, "key_layout", too_large)
+    return module
+
+
+@pytest.mark.parametrize("construction", [1, 3])
+def test_volumes_beyond_the_engine_give_the_same_matching(monkeypatch, construction):
+    """Above the engine's 2**28 voxels the five reductions of dimension 1 visit every square:
+    the same pairs as the engine's (own pairs and image pairs)."""
+    rng = np.random.default_rng(9)
+    cases = [_random_pair(rng, 3, tied) for tied in (False, True, False, True)]
+    cases.append((rng.random((9, 10, 11)), (rng.random((9, 10, 11)) > 0.5).astype(float)))
+    expected = [_as_sets(betti_matching(f, g, connectivity=construction)) for f, g in cases]
+    _without_engine(monkeypatch)
+    for (f, g), result in zip(cases, expected):
+        assert _as_sets(betti_matching(f, g, connectivity=construction)) == result
+
+
+def test_narrow_pivot_table_widens_when_columns_outgrow_it(monkeypatch):
+    """The reduction of every square looks pivots up in an int32 table and widens it on
+    overflow: with an int8 table the overflow happens at once, and the matching is
+    unchanged."""
     rng = np.random.default_rng(5)
     f, g = rng.random((9, 10, 11)), rng.random((9, 10, 11))
     expected = _as_sets(betti_matching(f, g))
+    module = _without_engine(monkeypatch)
     monkeypatch.setattr(module, "_PIVOT_SCRATCH", np.int8)
     assert _as_sets(betti_matching(f, g)) == expected
 

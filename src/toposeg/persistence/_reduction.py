@@ -407,7 +407,7 @@ def reduce_dim1(
     )
     entries.sort()
     killing = _split_squares(entries, cube_key, step, parent, shift)
-    return _reduce_killing(edge_key, square_key, partner, killing, step, shift)
+    return reduce_killing(edge_key, square_key, partner, killing, step, shift)
 
 
 _NARROW = 2**31  # keys below this bound are stored as int32
@@ -447,9 +447,14 @@ def _too_large(n: int) -> str:
 
 
 @kernel
-def _reduce_killing(edge_key, square_key, partner, killing, step, shift):
+def reduce_killing(edge_key, square_key, partner, killing, step, shift, every=False):
     """Reduce the killing squares (see the module notes); returns the keys of the pairs of
-    nonzero persistence."""
+    nonzero persistence. With ``every``, the pairs of all the squares of ``killing``, in
+    order (a square whose column reduces to zero, which cannot happen here, gets birth -1).
+
+    The rows (``edge_key``, ``partner``) may follow another filtration than the columns
+    (``killing``, ``square_key``): that is the reduction of an image (``partner`` must then
+    pair an edge with the first column that contains it, when it is that column's pivot)."""
     # partner[e]: the square paired with edge e (apparent pair), -1 while e is free, or
     # -2 - c once e is the pivot of the stored reduced column c. Apparent pairs themselves
     # have zero persistence: a square's youngest facet contains its top vertex.
@@ -486,8 +491,12 @@ def _reduce_killing(edge_key, square_key, partner, killing, step, shift):
         size = 0
         while True:
             length, size, pivot = _pop_pivot(column, length, heap, size)
-            if pivot < 0:
-                break  # cannot happen for a killing square: kept for safety
+            if pivot < 0:  # cannot happen for a killing square: kept for safety
+                if every:
+                    births[n_pairs] = -1
+                    deaths[n_pairs] = square_key[s]
+                    n_pairs += 1
+                break
             other = partner[pivot & low]
             if other == -1:  # a new pivot: store the column, the pivot last
                 partner[pivot & low] = -2 - n_stored
@@ -507,7 +516,7 @@ def _reduce_killing(edge_key, square_key, partner, killing, step, shift):
                     end = start + end - k
                 n_stored += 1
                 store_start[n_stored] = end
-                if pivot >> (shift + 5) != square_key[s] >> 5:
+                if every or pivot >> (shift + 5) != square_key[s] >> 5:
                     births[n_pairs] = pivot >> shift
                     deaths[n_pairs] = square_key[s]
                     n_pairs += 1

@@ -22,6 +22,7 @@ from toposeg.persistence._matching_kernels import (
     top_matches,
     top_pairs,
 )
+from toposeg.persistence._matching_image import image_pivots
 from toposeg.persistence._reduction import key_layout, reduce_dim1
 
 __all__ = ["BettiMatchingResult", "betti_matching", "betti_matching_batch"]
@@ -336,7 +337,7 @@ def _refined(f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 class _Filtration:
     """One sublevel filtration of a volume, with what its passes look up: values, order and
-    ranks of pixels, the :func:`slot_masks` of the squares (with the bits of their cofaces)
+    ranks of pixels (also in the volume padded by one voxel of rank -1), the :func:`slot_masks` of the squares (with the bits of their cofaces)
     and the keys and top vertices of the cubes."""
 
     def __init__(self, values: np.ndarray) -> None:
@@ -345,6 +346,8 @@ class _Filtration:
         self.rank = np.empty_like(self.order)
         self.rank[self.order] = np.arange(self.order.shape[0])
         self.grid = values.shape
+        self.padded_rank = np.empty(int(np.prod([side + 2 for side in self.grid])), np.int64)
+        padded_ranks(self.order, *self.grid, False, np.empty_like(self.order), self.padded_rank)
         self.square_masks = slot_masks(
             self.rank.reshape(self.grid), cell_table(2), cell_table(3).axes[0]
         )
@@ -459,20 +462,20 @@ def _middle(
         return found, pivots
 
     sec, edge_of_sec, square_of_sec = span_sec()
-    padded = tuple(side + 2 for side in f.grid)
+    try:
+        key_layout(f.padded_rank.shape[0])
+        by_engine = True
+    except ValueError:  # beyond the engine's keys (about 640^3): reduce every square here
+        by_engine = False
 
     def own(x: _Filtration, name: str) -> np.ndarray:
-        """The pairs of ``x`` of nonzero persistence as rows of :func:`reduce_squares`: by
-        the persistence engine, which reduces only the squares that kill a loop, with the
-        cells of one vertex in the order of their slots (the pairs are the same cells)."""
-        try:
-            key_layout(int(np.prod(padded)))
-        except ValueError:  # beyond the engine's keys (about 640^3): reduce every square here
+        """The pairs of ``x`` of nonzero persistence as rows of :func:`reduce_squares`, by
+        the persistence engine (which reduces only the squares that kill a loop) with the
+        cells of one vertex in the order of their slots: the pairs are the same cells."""
+        if not by_engine:
             rows = reduce(x, name, x)[0]
         else:
-            rank = np.empty(int(np.prod(padded)), dtype=np.int64)
-            padded_ranks(x.order, *x.grid, False, np.empty(n, dtype=np.int64), rank)
-            births, deaths = reduce_dim1(rank, *x.grid, sec)
+            births, deaths = reduce_dim1(x.padded_rank, *x.grid, sec)
             top = x.order[deaths >> 5]
             slot = square_of_sec[deaths & 31]
             edge = (births >> 5) * n_edge_slots + edge_of_sec[births & 31]
@@ -480,9 +483,22 @@ def _middle(
         births = x.order[rows[:, 1] // n_edge_slots]
         return rows[x.values[births] != x.values[rows[:, 2]]]
 
+    def image(x: _Filtration) -> np.ndarray:
+        """The pivot (a row key of ``x``, -1 for none) of each square of ``c`` in the image
+        reduction of ``x``."""
+        if not by_engine:
+            return reduce(c, "c", x)[1]
+        cells, keys = image_pivots(
+            x.padded_rank, c.padded_rank, c.order, c.grid, sec, masks["c"], offsets,
+            squares.kind, merged["c"],
+        )
+        pivots = np.full(n * 3, -1, dtype=np.int64)
+        pivots[cells] = (keys >> 5) * n_edge_slots + edge_of_sec[keys & 31]
+        return pivots
+
     rows_f, rows_g, rows_c, image_f, image_g = _in_parallel([
         lambda: own(f, "f"), lambda: own(g, "g"), lambda: own(c, "c"),
-        lambda: reduce(c, "c", f)[1], lambda: reduce(c, "c", g)[1],
+        lambda: image(f), lambda: image(g),
     ], workers)
     pf = np.stack([f.order[rows_f[:, 1] // n_edge_slots], rows_f[:, 2]], axis=1)
     pg = np.stack([g.order[rows_g[:, 1] // n_edge_slots], rows_g[:, 2]], axis=1)
