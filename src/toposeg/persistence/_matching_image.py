@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from toposeg._numba import kernel
+from toposeg._cubical.radix import sort_upper_indices
 from toposeg._cubical.scratch import scratch
 from toposeg.persistence._reduction import cell_keys, key_layout, reduce_killing
 
@@ -71,67 +72,89 @@ def apparent_between(edge_key, square_key, depth, height, width, partner, appare
 
 
 @kernel
-def image_columns(order, mask, offsets, kind, cleared, apparent, height, width):
-    """The squares to reduce, in the order of the columns' filtration: for each pixel
-    ``order[i]``, the squares of its slots (``mask``, ``offsets``, ``kind`` as for
-    :func:`._matching_kernels.reduce_squares`) that are not ``cleared`` (by matching cell id)
-    nor ``apparent`` (by padded id). Returns their padded ids."""
-    n = order.shape[0]
+def image_columns(square_key, cleared, apparent, depth, height, width, shift):
+    """The squares to reduce, as entries ``(key << shift) | id`` by increasing padded id: the
+    squares that exist and are neither ``cleared`` (by matching cell id, ``3 * base + type``)
+    nor ``apparent`` (by padded id)."""
     sy = width + 2
     sz = (height + 2) * sy
-    out = np.empty(3 * n, dtype=np.int64)
     count = 0
-    for i in range(n):
-        p = order[i]
-        bits = mask[p]
-        for s in range(offsets.shape[0]):
-            if not (bits >> np.uint64(s)) & 1:
-                continue
-            base = p + offsets[s, 0]
-            t = kind[s]
-            if cleared[base * 3 + t]:
-                continue
-            z = base // (height * width)
-            y = (base // width) % height
-            x = base % width
-            padded = 3 * ((z + 1) * sz + (y + 1) * sy + x + 1) + t
-            if apparent[padded]:
-                continue
-            out[count] = padded
-            count += 1
-    return out[:count].copy()
+    for stage in range(2):  # count, then write
+        out = np.empty(count, dtype=np.int64)
+        count = 0
+        for z in range(depth):
+            for y in range(height):
+                for x in range(width):
+                    base = (z * height + y) * width + x
+                    a = (z + 1) * sz + (y + 1) * sy + x + 1
+                    for t in range(3):
+                        s = 3 * a + t
+                        key = np.int64(square_key[s])
+                        if key < 0 or cleared[3 * base + t] or apparent[s]:
+                            continue
+                        if stage == 1:
+                            out[count] = (key << shift) | s
+                        count += 1
+    return out
+
+
+@kernel
+def write_pivots(
+    columns, births, partner, edge_key, height, width, edge_of_sec, n_edge_slots, pivots
+):
+    """``pivots[3 * base + type]`` (matching cell ids of squares): the pivot of each reduced
+    column (``births``, engine keys) and of each apparent pair's square, as a row key
+    ``rank * n_edge_slots + slot``; -1 elsewhere."""
+    sy = width + 2
+    sz = (height + 2) * sy
+    pivots[:] = -1
+    for k in range(columns.shape[0] + partner.shape[0]):
+        if k < columns.shape[0]:
+            s = columns[k]
+            key = births[k]
+        else:
+            e = k - columns.shape[0]
+            s = np.int64(partner[e])
+            key = np.int64(edge_key[e])
+        if s < 0 or key < 0:
+            continue
+        a = s // 3
+        z = a // sz - 1
+        y = a // sy % (height + 2) - 1
+        x = a % sy - 1
+        cell = 3 * ((z * height + y) * width + x) + s % 3
+        pivots[cell] = (key >> 5) * n_edge_slots + edge_of_sec[key & 31]
 
 
 def image_pivots(
     rank_rows: np.ndarray,
     rank_columns: np.ndarray,
-    order_columns: np.ndarray,
     grid: tuple[int, int, int],
     sec: np.ndarray,
-    mask: np.ndarray,
-    offsets: np.ndarray,
-    kind: np.ndarray,
+    edge_of_sec: np.ndarray,
     cleared: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The pivot of every column of the image reduction: ``(cells, keys)``, the squares as
-    matching cell ids (``3 * base + type``) and their pivot edges as engine keys
-    (``32 * rank + sec`` in the rows' filtration).
+    name: str,
+) -> np.ndarray:
+    """The pivot of every square in the image reduction, by matching cell id (``3 * base +
+    type``): the row key (``rank * 6 + slot`` in the rows' filtration, the edge slots of
+    :func:`._matching_cells.cell_table`) of its pivot edge, -1 for the squares that are not
+    columns.
 
-    ``rank_rows`` and ``rank_columns`` are padded vertex ranks
-    (:func:`toposeg._cubical.indices.padded_ranks`) of the two filtrations, ``order_columns``
-    the columns' filtration order; ``mask``, ``offsets``, ``kind`` and ``cleared`` (the
-    squares that create a void in the columns' filtration) as for
-    :func:`._matching_kernels.reduce_squares`. ValueError (from :func:`._reduction.key_layout`)
-    for a volume too large for the engine's keys.
+    ``rank_rows`` and ``rank_columns`` are the padded vertex ranks
+    (:func:`toposeg._cubical.indices.padded_ranks`) of the two filtrations, ``sec`` and
+    ``edge_of_sec`` from :func:`._matching_cells.span_sec`, ``cleared`` the squares that
+    create a void in the columns' filtration (by matching cell id). The result is this
+    thread's scratch array ``name``, valid until the next call with that name. ValueError (from
+    :func:`._reduction.key_layout`) for a volume too large for the engine's keys.
     """
     depth, height, width = grid
     n = rank_rows.shape[0]
     key_type, shift = key_layout(n)
     step = np.array([(height + 2) * (width + 2), width + 2, 1], dtype=np.int64)
     keys = []
-    for name, rank in (("rows", rank_rows), ("columns", rank_columns)):
-        edge_key = scratch(f"image_edge_key_{name}", 3 * n, key_type)
-        square_key = scratch(f"image_square_key_{name}", 3 * n, key_type)
+    for role, rank in (("rows", rank_rows), ("columns", rank_columns)):
+        edge_key = scratch(f"image_edge_key_{role}", 3 * n, key_type)
+        square_key = scratch(f"image_square_key_{role}", 3 * n, key_type)
         cube_key = scratch("image_cube_key", n, key_type)
         cell_keys(rank, depth, height, width, sec, edge_key, square_key, cube_key)
         keys.append((edge_key, square_key))
@@ -139,13 +162,14 @@ def image_pivots(
     partner = scratch("image_partner", 3 * n, np.int32)
     apparent = scratch("image_apparent", 3 * n, np.bool_)
     apparent_between(edge_key, square_key, depth, height, width, partner, apparent)
-    columns = image_columns(
-        order_columns, mask, offsets, kind, cleared, apparent, height, width
-    )
+    entries = image_columns(square_key, cleared, apparent, depth, height, width, shift)
+    if shift == 32:  # ids in the lower half, written in increasing order: a radix sort
+        columns = sort_upper_indices(entries.view(np.uint64))
+    else:
+        entries.sort()
+        columns = entries & ((1 << shift) - 1)
     births, _ = reduce_killing(edge_key, square_key, partner, columns, step, shift, True)
-    paired = np.flatnonzero(partner >= 0)
-    squares = np.concatenate([columns, partner[paired]])
-    pivots = np.concatenate([births, edge_key[paired]])
-    anchor = squares // 3  # in the padded volume: shift each coordinate back by one
-    z, y, x = anchor // step[0] - 1, anchor // step[1] % (height + 2) - 1, anchor % step[1] - 1
-    return 3 * ((z * height + y) * width + x) + squares % 3, pivots
+    pivots = scratch(f"image_pivots_{name}", 3 * depth * height * width, np.int64)
+    n_edge_slots = int((edge_of_sec >= 0).sum())
+    write_pivots(columns, births, partner, edge_key, height, width, edge_of_sec, n_edge_slots, pivots)
+    return pivots

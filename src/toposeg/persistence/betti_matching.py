@@ -483,33 +483,34 @@ def _middle(
         births = x.order[rows[:, 1] // n_edge_slots]
         return rows[x.values[births] != x.values[rows[:, 2]]]
 
-    def image(x: _Filtration) -> np.ndarray:
+    def image(x: _Filtration, name: str) -> np.ndarray:
         """The pivot (a row key of ``x``, -1 for none) of each square of ``c`` in the image
         reduction of ``x``."""
         if not by_engine:
             return reduce(c, "c", x)[1]
-        cells, keys = image_pivots(
-            x.padded_rank, c.padded_rank, c.order, c.grid, sec, masks["c"], offsets,
-            squares.kind, merged["c"],
+        return image_pivots(
+            x.padded_rank, c.padded_rank, c.grid, sec, edge_of_sec, merged["c"], name
         )
-        pivots = np.full(n * 3, -1, dtype=np.int64)
-        pivots[cells] = (keys >> 5) * n_edge_slots + edge_of_sec[keys & 31]
-        return pivots
 
     rows_f, rows_g, rows_c, image_f, image_g = _in_parallel([
         lambda: own(f, "f"), lambda: own(g, "g"), lambda: own(c, "c"),
-        lambda: image(f), lambda: image(g),
+        lambda: image(f, "f"), lambda: image(g, "g"),
     ], workers)
     pf = np.stack([f.order[rows_f[:, 1] // n_edge_slots], rows_f[:, 2]], axis=1)
     pg = np.stack([g.order[rows_g[:, 1] // n_edge_slots], rows_g[:, 2]], axis=1)
-    of_key_f = np.full(n * n_edge_slots, -1, dtype=np.int64)
-    of_key_f[rows_f[:, 1]] = np.arange(len(rows_f))
-    of_key_g = np.full(n * n_edge_slots, -1, dtype=np.int64)
-    of_key_g[rows_g[:, 1]] = np.arange(len(rows_g))
-    key_f = image_f[rows_c[:, 0]]
-    key_g = image_g[rows_c[:, 0]]
-    a = np.where(key_f >= 0, of_key_f[np.maximum(key_f, 0)], -1)
-    b = np.where(key_g >= 0, of_key_g[np.maximum(key_g, 0)], -1)
+    a = _row_of_key(rows_f, image_f[rows_c[:, 0]])
+    b = _row_of_key(rows_g, image_g[rows_c[:, 0]])
     both = (a >= 0) & (b >= 0)
     matches = np.stack([a[both], b[both]], axis=1).astype(np.int64)
     return pf, pg, matches
+
+
+def _row_of_key(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """For each pivot key in ``keys``, the index of the row of ``rows`` (rows of
+    :func:`reduce_squares`, pivot keys in column 1) with that pivot; -1 for none."""
+    if len(rows) == 0:
+        return np.full(len(keys), -1, dtype=np.int64)
+    by_key = np.argsort(rows[:, 1])
+    sorted_keys = rows[by_key, 1]
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(rows) - 1)
+    return np.where((sorted_keys[at] == keys) & (keys >= 0), by_key[at], -1)
