@@ -171,5 +171,7 @@ def image_pivots(
     births, _ = reduce_killing(edge_key, square_key, partner, columns, step, shift, True)
     pivots = scratch(f"image_pivots_{name}", 3 * depth * height * width, np.int64)
     n_edge_slots = int((edge_of_sec >= 0).sum())
-    write_pivots(columns, births, partner, edge_key, height, width, edge_of_sec, n_edge_slots, pivots)
+    write_pivots(
+        columns, births, partner, edge_key, height, width, edge_of_sec, n_edge_slots, pivots
+    )
     return pivots

@@ -12,8 +12,10 @@ cells still take part in the union-finds and the clearing.
   order (Alexander duality).
 * Image pairs of ``f -> c`` (``c <= f``): the same union-find, linked by the squares of ``f``
   and keyed by ``c`` (the components of the complement of ``f`` keyed by ``c``).
-* Dimension 1: reduction of the boundaries of the squares (columns in the order of one
-  filtration, rows in the order of another), with clearing of the squares that create cavities.
+* Dimension 1 of volumes beyond the persistence engine's keys (the others go through
+  :mod:`._reduction` and :mod:`._matching_image`): reduction of the boundaries of every square
+  (columns in the order of one filtration, rows in the order of another), with clearing of the
+  squares that create cavities.
 """
 
 from __future__ import annotations

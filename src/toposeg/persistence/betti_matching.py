@@ -106,7 +106,7 @@ def betti_matching(
     connectivity: int = 1,
     filtration: Filtration = "superlevel",
     frame: float | None = None,
-    workers: int = 1,
+    workers: int | None = 1,
 ) -> BettiMatchingResult:
     """Match the persistence pairs of ``pred`` and ``target`` by induced matchings.
 
@@ -125,10 +125,11 @@ def betti_matching(
     frame : float, optional
         Pad a frame of this value around both inputs first (homology relative to the border of
         a patch). It must bound both inputs, as in :func:`toposeg.cubical_persistence`.
-    workers : int, optional
-        Threads for the independent passes of a volume's dimensions 1 and 2 (its two
-        union-finds over cubes, then its five reductions of squares); the result does not
-        depend on it. Images always run on one thread.
+    workers : int or None, optional
+        Threads for the independent passes of a volume's dimensions 1 and 2 (its three
+        filtrations, its two union-finds over cubes, then its five reductions of squares;
+        ``None``: the number of CPUs); the result does not depend on it. Images always run on
+        one thread.
 
     Returns
     -------
@@ -156,8 +157,10 @@ def betti_matching(
     Betti-Matching-3D. Dimension 0, and dimension 1 of an image, follow the persistence
     engine: basins of each input, merged at saddle candidates only (the edges of a candidate
     in the order of their slots), each root keeping its eldest pixel or square for the other
-    filtration. Dimensions 1 and 2 of a volume visit every cell in order: a union-find over
-    cubes and a reduction of the boundaries of squares with clearing.
+    filtration. Dimension 2 of a volume is a union-find over cubes with every square in
+    order; dimension 1 reduces the boundaries of the squares that kill a loop (the persistence
+    engine's reduction, in the order of cells described above), pairing edges and squares
+    that need no reduction first, within one filtration and between two.
 
     The T-construction of ``f`` (pixels as closed squares) has the sublevel sets, up to
     homotopy, of the V-construction of its refinement on the grid of shape ``2 * shape - 1``:
@@ -193,7 +196,7 @@ def betti_matching(
     dims = _check_dims(dims, ndim)
     if filtration not in ("superlevel", "sublevel"):
         raise ValueError(f"filtration must be 'superlevel' or 'sublevel', got {filtration!r}")
-    check_workers(workers)
+    workers = check_workers(workers)
     sign = -1.0 if filtration == "superlevel" else 1.0
     f = sign * pred.astype(np.float64) + 0.0
     g = sign * target.astype(np.float64) + 0.0
@@ -337,8 +340,9 @@ def _refined(f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 class _Filtration:
     """One sublevel filtration of a volume, with what its passes look up: values, order and
-    ranks of pixels (also in the volume padded by one voxel of rank -1), the :func:`slot_masks` of the squares (with the bits of their cofaces)
-    and the keys and top vertices of the cubes."""
+    ranks of pixels (also in the volume padded by one voxel of rank -1), the
+    :func:`slot_masks` of the squares (with the bits of their cofaces) and the keys and top
+    vertices of the cubes."""
 
     def __init__(self, values: np.ndarray) -> None:
         self.values = np.ascontiguousarray(values.ravel())
