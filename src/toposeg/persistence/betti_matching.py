@@ -489,12 +489,14 @@ def _middle(
 
     def image(x: _Filtration, name: str) -> np.ndarray:
         """The pivot (a row key of ``x``, -1 for none) of each square of ``c`` in the image
-        reduction of ``x``."""
+        reduction of ``x``, wherever it can be the birth of a pair of ``x`` (see
+        :func:`_rows_for_image`)."""
         if not by_engine:
             return reduce(c, "c", x)[1]
-        return image_pivots(
-            x.padded_rank, c.padded_rank, c.grid, sec, edge_of_sec, merged["c"], name
-        )
+        rows, n_low = _rows_for_image(x, c)
+        pivots = image_pivots(rows, c.padded_rank, c.grid, sec, edge_of_sec, merged["c"], name)
+        pivots[pivots >= n_low * n_edge_slots] = -1  # edges of the top level: no pair born
+        return pivots
 
     rows_f, rows_g, rows_c, image_f, image_g = _in_parallel([
         lambda: own(f, "f"), lambda: own(g, "g"), lambda: own(c, "c"),
@@ -518,3 +520,27 @@ def _row_of_key(rows: np.ndarray, keys: np.ndarray) -> np.ndarray:
     sorted_keys = rows[by_key, 1]
     at = np.minimum(np.searchsorted(sorted_keys, keys), len(rows) - 1)
     return np.where((sorted_keys[at] == keys) & (keys >= 0), by_key[at], -1)
+
+
+def _rows_for_image(x: _Filtration, c: _Filtration) -> tuple[np.ndarray, int]:
+    """Padded vertex ranks for the rows of the image reduction of ``x`` into ``c``, and the
+    number of vertices below the top level of ``x``.
+
+    The vertices of the top level of ``x`` (its largest value) are put in the order of ``c``
+    instead of the order of flat indices. A pivot below the top level is the same either way:
+    whether row ``k`` is the pivot of column ``j`` depends on the ranks of the submatrices of
+    the rows from ``k`` on and the columns up to ``j``, and for ``k`` below the top level that
+    set of rows holds the whole top level, in whatever order. A pivot in the top level is the
+    birth of no pair of ``x`` (such a pair dies in the top level too: zero persistence), so it
+    is dropped. On a binary target the top level is the background, where the order of ``c``
+    pairs most squares of ``c`` with an edge at once.
+    """
+    top = x.values[x.order[-1]]
+    n_low = int(np.searchsorted(x.values[x.order], top, side="left"))
+    if n_low >= x.order.shape[0] - 1:
+        return x.padded_rank, n_low
+    in_top = x.values == top
+    order = np.concatenate([x.order[:n_low], c.order[in_top[c.order]]])
+    rank = np.empty_like(x.padded_rank)
+    padded_ranks(order, *x.grid, False, np.empty_like(order), rank)
+    return rank, n_low
