@@ -21,19 +21,27 @@ import numpy as np
 from toposeg._numba import kernel
 from toposeg._cubical.radix import sort_upper_indices
 from toposeg._cubical.scratch import scratch
-from toposeg.persistence._reduction import cell_keys, key_layout, reduce_killing
+from toposeg.persistence._reduction import (
+    cell_keys,
+    key_layout,
+    oldest_cofacet,
+    reduce_killing,
+    square_facets,
+)
 
 __all__ = ["image_pivots"]
 
 
 @kernel
-def apparent_between(edge_key, square_key, depth, height, width, partner, apparent):
+def apparent_between(edge_key, square_key, depth, height, width, shift, partner, apparent):
     """Pair every edge ``e`` with the first square ``s`` that contains it by ``square_key``
     when ``e`` is the last edge of ``s`` by ``edge_key``: ``partner[e] = s`` (else -1) and
     ``apparent[s]``."""
     sy = width + 2
     sz = (height + 2) * sy
-    step = (sz, sy, 1)
+    step = np.array([sz, sy, 1], dtype=np.int64)
+    low = (np.int64(1) << shift) - 1
+    facets = np.empty(4, dtype=np.int64)
     partner[:] = -1
     apparent[:] = False
     for z in range(1, depth + 1):
@@ -44,29 +52,11 @@ def apparent_between(edge_key, square_key, depth, height, width, partner, appare
                     e = 3 * a + axis
                     if edge_key[e] < 0:
                         continue
-                    first = -1
-                    first_key = np.int64(2**62)
-                    for other in range(3):
-                        if other == axis:
-                            continue
-                        normal = 3 - axis - other
-                        for side in range(2):
-                            s = 3 * (a - side * step[other]) + normal
-                            k = np.int64(square_key[s])
-                            if 0 <= k < first_key:
-                                first = s
-                                first_key = k
+                    first = oldest_cofacet(a, axis, step, square_key)[0]
                     if first < 0:
                         continue
-                    b = first // 3
-                    normal = first % 3
-                    i = 1 if normal == 0 else 0
-                    j = 1 if normal == 2 else 2
-                    last = 3 * b + i
-                    for f in (3 * (b + step[j]) + i, 3 * b + j, 3 * (b + step[i]) + j):
-                        if edge_key[f] > edge_key[last]:
-                            last = f
-                    if last == e:
+                    square_facets(first, step, edge_key, facets, shift)  # sorted entries
+                    if facets[3] & low == e:
                         partner[e] = first
                         apparent[first] = True
 
@@ -161,7 +151,7 @@ def image_pivots(
     (edge_key, _), (_, square_key) = keys
     partner = scratch("image_partner", 3 * n, np.int32)
     apparent = scratch("image_apparent", 3 * n, np.bool_)
-    apparent_between(edge_key, square_key, depth, height, width, partner, apparent)
+    apparent_between(edge_key, square_key, depth, height, width, shift, partner, apparent)
     entries = image_columns(square_key, cleared, apparent, depth, height, width, shift)
     if shift == 32:  # ids in the lower half, written in increasing order: a radix sort
         columns = sort_upper_indices(entries.view(np.uint64))

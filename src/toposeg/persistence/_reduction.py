@@ -123,7 +123,7 @@ def cell_keys(rank, depth, height, width, sec, edge_key, square_key, cube_key):
 
 
 @leaf_kernel
-def _facets(s, step, edge_key, entries, shift):
+def square_facets(s, step, edge_key, entries, shift):
     """The four edges of square ``s`` as sorted entries ``(key << shift) | id`` in
     ``entries``."""
     a = s // 3
@@ -262,6 +262,30 @@ def _grow(array, needed):
     return bigger
 
 
+@leaf_kernel
+def oldest_cofacet(a, axis, step, square_key):
+    """The oldest cofacet of the edge ``3 * a + axis``: the square of smallest key (absent
+    squares have key -1), spanned by the edge and the direction ``along``, on side ``back`` of
+    it. Returns ``(square, key, along, back)``, the square -1 if none exists."""
+    oldest = -1
+    oldest_key = np.int64(2**62)
+    along = 0
+    back = 0
+    for other in range(3):
+        if other == axis:
+            continue
+        normal = 3 - axis - other
+        for side in range(2):
+            s = 3 * (a - side * step[other]) + normal
+            k = np.int64(square_key[s])
+            better = (k >= 0) & (k < oldest_key)
+            oldest = s if better else oldest
+            oldest_key = k if better else oldest_key
+            along = other if better else along
+            back = side if better else back
+    return oldest, oldest_key, along, back
+
+
 @kernel
 def _apparent_edges(edge_key, square_key, depth, height, width, sec, partner, paired):
     """Pair every edge whose oldest cofacet has it as youngest facet.
@@ -281,24 +305,7 @@ def _apparent_edges(edge_key, square_key, depth, height, width, sec, partner, pa
                     key = edge_key[e]
                     if key < 0:
                         continue
-                    # oldest cofacet: the square of smallest key (absent squares have key -1),
-                    # spanned by the edge and the direction `along`, on side `back` of it
-                    oldest = -1
-                    oldest_key = np.int64(2**62)
-                    along = 0
-                    back = 0
-                    for other in range(3):
-                        if other == axis:
-                            continue
-                        normal = 3 - axis - other
-                        for side in range(2):
-                            s = 3 * (a - side * step[other]) + normal
-                            k = square_key[s]
-                            better = (k >= 0) & (k < oldest_key)
-                            oldest = s if better else oldest
-                            oldest_key = k if better else oldest_key
-                            along = other if better else along
-                            back = side if better else back
+                    oldest, oldest_key, along, back = oldest_cofacet(a, axis, step, square_key)
                     # The youngest facet of a square contains the square's top vertex: it can
                     # only be e if e enters with the square, and then only e or the square's
                     # other edge through that vertex.
@@ -486,7 +493,7 @@ def reduce_killing(edge_key, square_key, partner, killing, step, shift, every=Fa
                 prefetch(edge_key, 3 * (a + step[axis]))
                 prefetch(partner, 3 * (a + step[axis]))
         s = killing[position]
-        _facets(s, step, edge_key, column, shift)
+        square_facets(s, step, edge_key, column, shift)
         length = 4
         size = 0
         while True:
@@ -522,7 +529,7 @@ def reduce_killing(edge_key, square_key, partner, killing, step, shift, every=Fa
                     n_pairs += 1
                 break
             if other >= 0:  # apparent: the square's three other edges go on the heap
-                _facets(other, step, edge_key, facets, shift)
+                square_facets(other, step, edge_key, facets, shift)
                 for k in range(3):  # facets[3] is the pivot itself
                     size = _heap_push(heap, size, facets[k])
                 if size > length + 64:  # keep the heap small: merge it into the array
